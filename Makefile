@@ -1,0 +1,57 @@
+# The one place that knows how to build, run, test and benchmark Kommentar.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTANCE := instance
+CONFIG := $(INSTANCE)/kommentar.toml
+
+.PHONY: run test test-python test-widget lint build check-embed clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+## run: the server on 127.0.0.1:8080 and the example pages on 127.0.0.1:8000, with demo comments
+run: $(BIN)/.installed
+	@test -f $(CONFIG) || $(BIN)/kommentar --config $(CONFIG) init \
+		--origin http://127.0.0.1:8000 --origin http://localhost:8000
+	$(BIN)/python examples/demo.py --config $(CONFIG)
+	@echo "examples: http://127.0.0.1:8000/   server: http://127.0.0.1:8080/"
+	@$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory examples >/dev/null 2>&1 & \
+		trap "kill $$!" EXIT INT TERM; \
+		$(BIN)/kommentar --config $(CONFIG) serve --host 127.0.0.1 --port 8080
+
+## test: everything: lint, the widget's unit tests and size, the Python and browser suites
+test: $(BIN)/.installed lint test-widget test-python
+
+test-python: $(BIN)/.installed
+	$(BIN)/pytest -q
+
+lint: $(BIN)/.installed
+	$(BIN)/ruff check backend tests examples
+
+test-widget: node_modules/.installed
+	npm run --silent check
+	npm run --silent test
+	npm run --silent size
+
+## build: bundle widget/ into embed.js
+build: node_modules/.installed
+	npm run --silent build
+
+## check-embed: fail when the committed embed.js differs from a fresh build of widget/
+check-embed: node_modules/.installed
+	cp embed.js $(VENV)/embed.committed.js
+	npm run --silent build
+	@cmp -s embed.js $(VENV)/embed.committed.js || { \
+		cp $(VENV)/embed.committed.js embed.js; \
+		echo "embed.js is stale: run 'make build' and commit it"; exit 1; }
+
+clean:
+	rm -rf $(VENV) node_modules $(INSTANCE) .pytest_cache .ruff_cache

@@ -1,0 +1,33 @@
+"""Kommentar: a self-hosted comment system. ``create_app`` builds the Flask application."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import api, cors, db, errors, limits, static
+from . import config as settings
+from .comments import Policy
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application from defaults, the config file, the environment and ``config``."""
+    app = Flask(__name__, instance_relative_config=True, static_folder=None)
+    app.config.update(settings.load(app.instance_path, config))
+    app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
+    app.json.sort_keys = False
+    app.json.compact = True
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    app.extensions["kommentar.policy"] = Policy.from_config(app.config)
+
+    db.init_app(app)
+    errors.init_app(app)
+    cors.init_app(app)
+    api.init_app(app)
+    static.init_app(app)
+    limits.init_app(app)  # last: it wraps the views the blueprints registered
+    return app

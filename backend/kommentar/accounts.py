@@ -1,0 +1,103 @@
+"""Accounts: registration, log-in, log-out and the password rules.
+
+Passwords are hashed with argon2id at OWASP's parameters (19 MiB, 2 passes, one
+lane) and rehashed on log-in when those parameters change. Log-in does the same
+work whether or not the account exists, so response times do not reveal names.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from peewee import IntegrityError
+
+from .db import database
+from .errors import Conflict, Invalid, Unauthorized
+from .models import User
+
+HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
+MIN_PASSWORD, MAX_PASSWORD = 8, 1024  # the upper bound stops hash flooding with huge inputs
+USERNAME = re.compile(r"^[\w.-]+(?: [\w.-]+)*$")
+_DUMMY_HASH = HASHER.hash("not a real password")
+
+
+def username_key(username: str) -> str:
+    """The form a username is unique in: NFKC and case-folded, so 'Åse' and 'åse' collide."""
+    return unicodedata.normalize("NFKC", username).casefold()
+
+
+def validate_username(raw: object) -> str:
+    """A clean username, or Invalid with the reason."""
+    if not isinstance(raw, str):
+        raise Invalid("Username must be text.", code="invalid_username")
+    username = unicodedata.normalize("NFKC", raw).strip()
+    if not 2 <= len(username) <= 40 or not USERNAME.match(username):
+        raise Invalid("Username must be 2 to 40 letters, digits, spaces, '.', '-' or '_'.",
+                      code="invalid_username")
+    return username
+
+
+def validate_password(raw: object, username: str) -> str:
+    """The password if it meets the rules, else Invalid code weak_password."""
+    if not isinstance(raw, str):
+        raise Invalid("Password must be text.", code="weak_password")
+    if len(raw) > MAX_PASSWORD:
+        raise Invalid(f"Password must be at most {MAX_PASSWORD} characters.", code="weak_password")
+    if len(raw) < MIN_PASSWORD:
+        raise Invalid(f"Password must be at least {MIN_PASSWORD} characters.",
+                      code="weak_password")
+    if username_key(raw) == username_key(username):
+        raise Invalid("Password must not be the username.", code="weak_password")
+    return raw
+
+
+def validate_email(raw: object) -> str | None:
+    """An optional e-mail address: a light shape check only (no mail is ever sent)."""
+    if raw is None or raw == "":
+        return None
+    if not isinstance(raw, str) or len(raw) > 254 or not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+",
+                                                                      raw.strip()):
+        raise Invalid("That e-mail address does not look right.", code="invalid_email")
+    return raw.strip()
+
+
+def register(username: object, password: object, email: object = None) -> User:
+    """Create an account; Conflict code username_taken if the name is in use."""
+    name = validate_username(username)
+    secret = validate_password(password, name)
+    address = validate_email(email)
+    password_hash = HASHER.hash(secret)
+    try:
+        with database.atomic():
+            return User.create(username=name, username_key=username_key(name),
+                               password_hash=password_hash, email=address)
+    except IntegrityError:
+        raise Conflict("That username is taken.", code="username_taken") from None
+
+
+def authenticate(username: object, password: object) -> User:
+    """The account these credentials open, or Unauthorized code invalid_credentials."""
+    if not isinstance(username, str) or not isinstance(password, str):
+        raise Invalid("Username and password are required.", code="invalid_input")
+    user = None
+    if len(password) <= MAX_PASSWORD and len(username) <= 100:
+        user = User.get_or_none(User.username_key == username_key(username.strip()))
+    try:
+        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD])
+    except (VerificationError, InvalidHashError):
+        user = None
+    if user is None or len(password) > MAX_PASSWORD:
+        raise Unauthorized("Wrong username or password.", code="invalid_credentials")
+    if HASHER.check_needs_rehash(user.password_hash):
+        with database.atomic():
+            User.update(password_hash=HASHER.hash(password)).where(User.id == user.id).execute()
+    return user
+
+
+def log_out_everywhere(user: User) -> None:
+    """Void every token issued to this account by moving its session version on."""
+    with database.atomic():
+        User.update(session_version=User.session_version + 1).where(User.id == user.id).execute()

@@ -1,0 +1,55 @@
+"""Accounts over HTTP: register, log in, log out, and who am I."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from .. import accounts, serialize
+from ..errors import Unauthorized
+from ..limits import by_account_name, by_client, limited
+from . import request as req
+
+bp = Blueprint("auth", __name__)
+
+
+def _signed_in(user, status: int = 200):
+    return jsonify(token=req.session_token(user), user=serialize.user(user, private=True)), status
+
+
+@bp.post("/auth/register")
+@limited("limit_register", key=by_client)
+def register():
+    """Create an account and sign it in."""
+    data = req.body()
+    user = accounts.register(data.get("username"), data.get("password"), data.get("email"))
+    return _signed_in(user, 201)
+
+
+@bp.post("/auth/login")
+@limited("limit_login", key=by_client)
+@limited("limit_login_account", key=by_account_name, failed_only=True)
+def login():
+    """Exchange a username and password for a session token."""
+    data = req.body()
+    return _signed_in(accounts.authenticate(data.get("username"), data.get("password")))
+
+
+def _required_user():
+    user = req.session_user()
+    if user is None:
+        raise Unauthorized("Log in first.")
+    return user
+
+
+@bp.post("/auth/logout")
+@limited("limit_edit")
+def logout():
+    """End every session of this account, on every device."""
+    accounts.log_out_everywhere(_required_user())
+    return "", 204
+
+
+@bp.get("/auth/me")
+def me():
+    """The signed-in account."""
+    return jsonify(user=serialize.user(_required_user(), private=True))

@@ -1,0 +1,77 @@
+"""Writing: posting, editing, deleting and voting on comments."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify
+
+from .. import comments, serialize, tokens
+from ..errors import Unauthorized
+from ..limits import limited
+from . import request as req
+from .threads import voter_id
+
+bp = Blueprint("comments", __name__)
+
+MAX_ID = req.MAX_ID
+
+
+@bp.post("/comments")
+@limited("limit_post")
+def post_comment():
+    """Publish a comment or a reply; anonymous authors get an edit token back."""
+    data = req.body()
+    parent = data.get("parent")
+    comment = comments.post(
+        req.author(), req.policy(), url=data.get("url"), text=data.get("text"),
+        thread_id=data.get("id"), parent=None if parent is None else req.comment_id(parent, "parent"),
+        name=data.get("name"), title=data.get("title"))
+    result = serialize.comment(comment)
+    if comment.author_id is None:
+        result["edit_token"] = tokens.sign(tokens.EDIT, comment.id)
+    return jsonify(result), 201
+
+
+def _edit_grant() -> int | None:
+    """The comment id an anonymous author's edit token vouches for, while it lasts."""
+    grant = req.token_for(tokens.EDIT, current_app.config["EDIT_WINDOW"])
+    return grant if isinstance(grant, int) else None
+
+
+@bp.patch(f"/comments/<int(max={MAX_ID}):comment_id>")
+@limited("limit_edit")
+def edit_comment(comment_id: int):
+    """Replace the text of one's own comment."""
+    data = req.body()
+    comment = comments.edit(comment_id, data.get("text"), req.author(), req.policy(),
+                            edit_grant=_edit_grant())
+    return jsonify(serialize.comment(comment))
+
+
+@bp.delete(f"/comments/<int(max={MAX_ID}):comment_id>")
+@limited("limit_edit")
+def delete_comment(comment_id: int):
+    """Withdraw one's own comment."""
+    comments.delete(comment_id, req.author(), req.policy(), edit_grant=_edit_grant())
+    return "", 204
+
+
+@bp.post(f"/comments/<int(max={MAX_ID}):comment_id>/vote")
+@limited("limit_vote")
+def vote(comment_id: int):
+    """Vote up (1), down (-1) or withdraw (0); a first anonymous vote mints a voter token."""
+    data = req.body()
+    user = req.session_user()
+    voter, minted = voter_id(), None
+    if voter is None:
+        if req.policy().voting == "accounts":
+            raise Unauthorized("Log in to vote.", code="login_required")
+        minted = comments.new_voter()
+        voter = f"a:{minted}"
+    elif user is None and req.policy().voting == "accounts":
+        raise Unauthorized("Log in to vote.", code="login_required")
+    up, down, mine = comments.vote(comment_id, voter, data.get("value"),
+                                   ip_hash=req.client_hash(), user=user)
+    result = {"up": up, "down": down, "mine": mine}
+    if minted:
+        result["voter_token"] = tokens.sign(tokens.VOTER, minted)
+    return jsonify(result)

@@ -1,0 +1,32 @@
+"""What a client needs to know before it starts: the site's rules and the API document."""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+
+from flask import Blueprint, current_app, jsonify
+
+from . import request as req
+
+bp = Blueprint("meta", __name__)
+
+
+@bp.get("/config")
+def config():
+    """The public part of the site's policy, so the widget shows the right form."""
+    policy = req.policy()
+    return jsonify(anonymous=policy.anonymous, voting=policy.voting,
+                   max_length=policy.max_length, edit_window=current_app.config["EDIT_WINDOW"])
+
+
+@cache
+def _document() -> dict:
+    return json.loads(resources.files(__package__).joinpath("openapi.json").read_text("utf-8"))
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    return jsonify(_document())

@@ -1,0 +1,118 @@
+"""Reading a request: its JSON body, its query, and who is asking (from the bearer token).
+
+The API's views call these and nothing else of ``flask.request``'s parsing, so
+every route validates the same way and bad input always ends as a 400, not a 500.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import current_app, g, request
+
+from .. import tokens
+from ..comments import Author, Policy
+from ..errors import Invalid, Unauthorized
+from ..models import User
+
+MAX_ID = 2**53 - 1  # ids beyond this cannot be stored, and JavaScript cannot hold them exactly
+
+
+def _reject_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object, or Invalid (a 400) for anything else."""
+    raw = request.get_data(cache=True)
+    try:
+        data = json.loads(raw, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        raise Invalid("The request body must be a JSON object in UTF-8.",
+                      code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise Invalid("The request body must be a JSON object.", code="invalid_json")
+    return data
+
+
+def comment_id(value: Any, what: str = "comment") -> int:
+    """A comment id given in JSON: a positive whole number (not a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value <= MAX_ID:
+        raise Invalid(f"The {what} must be a comment id.", code=f"invalid_{what}")
+    return value
+
+
+def arg(name: str, required: bool = False, max_length: int = 4096) -> str | None:
+    """One query parameter, given at most once."""
+    values = request.args.getlist(name)
+    if not values:
+        if required:
+            raise Invalid(f"The query parameter {name!r} is required.", code=f"invalid_{name}")
+        return None
+    if len(values) > 1 or len(values[0]) > max_length:
+        raise Invalid(f"The query parameter {name!r} must be given once.", code=f"invalid_{name}")
+    return values[0]
+
+
+def bearer() -> str | None:
+    """The token in ``Authorization: Bearer``, if any."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        return None
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthorized("Authorization must be 'Bearer <token>'.")
+    return token.strip()
+
+
+def session_user() -> User | None:
+    """The account whose session token came with the request; None when none came.
+
+    A session token that is forged, expired or voided by log-out is a 401, so the
+    widget learns to drop it rather than silently posting as nobody. Tokens made for
+    other purposes (voter, edit) are not sessions and leave the caller anonymous.
+    """
+    if "session_user" not in g:
+        g.session_user = None
+        token = bearer()
+        if token is not None and tokens.is_for(tokens.SESSION, token):
+            payload = tokens.unsign(tokens.SESSION, token, current_app.config["SESSION_MAX_AGE"])
+            user = User.get_or_none(User.id == payload.get("u")) if isinstance(payload, dict) \
+                else None
+            if user is None or user.session_version != payload.get("v"):
+                raise Unauthorized("This session has ended; log in again.",
+                                   code="session_expired")
+            g.session_user = user
+    return g.session_user
+
+
+def session_token(user: User) -> str:
+    """A fresh session token for an account."""
+    return tokens.sign(tokens.SESSION, {"u": user.id, "v": user.session_version})
+
+
+def token_for(purpose: str, max_age: int | None) -> Any:
+    """The payload of the bearer token if it is made for ``purpose``; None if another kind
+    or none came; Unauthorized if it claims the purpose but is forged or expired."""
+    token = bearer()
+    if token is None or not tokens.is_for(purpose, token):
+        return None
+    return tokens.unsign(purpose, token, max_age)
+
+
+def client_hash() -> str | None:
+    """The keyed hash of the client's address (after the trusted proxies, if configured)."""
+    if "client_hash" not in g:
+        g.client_hash = tokens.hash_ip(request.remote_addr)
+    return g.client_hash
+
+
+def author() -> Author:
+    """Who is writing this request."""
+    return Author(user=session_user(), ip_hash=client_hash())
+
+
+def policy() -> Policy:
+    """The site's writing rules (built once per app)."""
+    return current_app.extensions["kommentar.policy"]

@@ -1,0 +1,214 @@
+"""Comment operations: posting, editing, deleting and voting. Plain functions over the
+models that raise domain errors; the API, the CLI and the admin route all call these.
+
+Every write runs in one transaction (``BEGIN IMMEDIATE`` on SQLite) and recomputes
+the counts it touches before committing, so a reader never sees a comment without
+its count or a vote without its tally, and an error leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import uuid
+from dataclasses import dataclass
+
+from peewee import fn
+
+from . import identity, ranking, render
+from .db import database, is_postgres
+from .errors import Forbidden, Invalid, NotFound, Unauthorized
+from .models import DELETED, PUBLISHED, Comment, Thread, User, Vote, utcnow
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The site's rules for writing, taken from configuration."""
+
+    origins: tuple[str, ...]
+    anonymous: bool = True
+    voting: str = "anyone"
+    account_edit: bool = True
+    max_length: int = 10_000
+    max_depth: int = 12
+
+    @classmethod
+    def from_config(cls, config) -> Policy:
+        return cls(origins=tuple(config["ORIGINS"]), anonymous=config["ANONYMOUS"],
+                   voting=config["VOTING"], account_edit=config["ACCOUNT_EDIT"],
+                   max_length=config["MAX_LENGTH"], max_depth=config["MAX_DEPTH"])
+
+
+@dataclass(frozen=True)
+class Author:
+    """Who is writing: an account, or an anonymous reader known by a keyed IP hash."""
+
+    user: User | None
+    ip_hash: str | None
+
+
+def thread_key(url: object, thread_id: object, policy: Policy) -> tuple[str, str]:
+    """The (key, normalised url) of the thread a page names; Forbidden for a foreign site."""
+    if not isinstance(url, str):
+        raise Invalid("The page URL is required.", code="invalid_url")
+    if thread_id is not None and not isinstance(thread_id, str):
+        raise Invalid("The thread id must be text.", code="invalid_thread_id")
+    normalised = identity.normalise_url(url)
+    if identity.origin_of(normalised) not in policy.origins:
+        raise Forbidden("This site is not configured to have comments here.",
+                        code="origin_not_allowed")
+    return identity.thread_key(normalised, thread_id), normalised
+
+
+def _clean_text(text: object, policy: Policy) -> str:
+    if not isinstance(text, str):
+        raise Invalid("The comment text is required.", code="text_empty")
+    text = text.replace("\r\n", "\n").strip()
+    if "\x00" in text:
+        raise Invalid("The comment contains a NUL character.", code="invalid_input")
+    if not text:
+        raise Invalid("The comment is empty.", code="text_empty")
+    if len(text) > policy.max_length:
+        raise Invalid(f"The comment is longer than {policy.max_length} characters.",
+                      code="text_too_long")
+    return text
+
+
+def _clean_name(name: object) -> str:
+    if not isinstance(name, str):
+        raise Invalid("A name is required to comment without an account.", code="name_required")
+    name = " ".join(unicodedata.normalize("NFC", name).split())
+    if not name:
+        raise Invalid("A name is required to comment without an account.", code="name_required")
+    if len(name) > 60 or any(unicodedata.category(ch)[0] == "C" for ch in name):
+        raise Invalid("The name must be at most 60 visible characters.", code="invalid_name")
+    return name
+
+
+def _clean_title(title: object) -> str:
+    if title is None:
+        return ""
+    if not isinstance(title, str):
+        raise Invalid("The page title must be text.", code="invalid_input")
+    title = " ".join(title.split())
+    return "".join(ch for ch in title if unicodedata.category(ch)[0] != "C")[:300]
+
+
+def _recount(thread_id: int) -> None:
+    published = (Comment.select(fn.COUNT(Comment.id))
+                 .where((Comment.thread == thread_id) & (Comment.status == PUBLISHED)))
+    Thread.update(count=published).where(Thread.id == thread_id).execute()
+
+
+def post(author: Author, policy: Policy, *, url: object, text: object, thread_id: object = None,
+         parent: object = None, name: object = None, title: object = None) -> Comment:
+    """Publish a comment (or a reply when ``parent`` is given) on the page ``url`` names."""
+    key, normalised = thread_key(url, thread_id, policy)
+    body = _clean_text(text, policy)
+    if author.user is None:
+        if not policy.anonymous:
+            raise Unauthorized("Log in or create an account to comment.", code="login_required")
+        name = _clean_name(name)
+    else:
+        name = ""
+    if parent is not None and (not isinstance(parent, int) or isinstance(parent, bool)):
+        raise Invalid("The parent must be a comment id.", code="invalid_parent")
+    html = render.render(body)  # outside the transaction: the write lock is held briefly
+
+    with database.atomic():
+        Thread.insert(key=key, url=normalised, title=_clean_title(title)).on_conflict_ignore() \
+            .execute()
+        thread = Thread.get(Thread.key == key)
+        if thread.locked:
+            raise Forbidden("This thread is closed for new comments.", code="thread_locked")
+        root, depth = None, 0
+        if parent is not None:
+            above = Comment.get_or_none(Comment.id == parent)
+            if above is None or above.thread_id != thread.id or above.status != PUBLISHED:
+                raise Invalid("The comment replied to is not in this thread.",
+                              code="invalid_parent")
+            depth = above.depth + 1
+            if depth > policy.max_depth:
+                raise Invalid(f"Replies may nest at most {policy.max_depth} levels deep.",
+                              code="too_deep")
+            root = above.root_id or above.id
+        comment = Comment.create(thread=thread, parent=parent, root=root, depth=depth,
+                                 author=author.user, name=name, text=body, html=html,
+                                 ip_hash=author.ip_hash)
+        _recount(thread.id)
+    return comment
+
+
+def _editable(comment_id: int, author: Author, edit_grant: int | None,
+              policy: Policy) -> Comment:
+    comment = Comment.get_or_none(Comment.id == comment_id)
+    if comment is None or comment.status == DELETED:
+        raise NotFound("No such comment.")
+    if edit_grant == comment.id:
+        return comment
+    if author.user is not None and comment.author_id == author.user.id:
+        if not policy.account_edit:
+            raise Forbidden("This site does not allow editing comments.", code="edit_disabled")
+        return comment
+    raise Forbidden("Only the author may change this comment.")
+
+
+def edit(comment_id: int, text: object, author: Author, policy: Policy,
+         edit_grant: int | None = None) -> Comment:
+    """Replace a comment's text; ``edit_grant`` is the comment id an edit token vouches for."""
+    body = _clean_text(text, policy)
+    html = render.render(body)
+    with database.atomic():
+        comment = _editable(comment_id, author, edit_grant, policy)
+        comment.text, comment.html, comment.edited = body, html, utcnow()
+        comment.save(only=[Comment.text, Comment.html, Comment.edited])
+    return comment
+
+
+def delete(comment_id: int, author: Author, policy: Policy, edit_grant: int | None = None) -> None:
+    """Withdraw a comment. Its row stays (as a placeholder when it has replies)."""
+    with database.atomic():
+        comment = _editable(comment_id, author, edit_grant, policy)
+        Comment.update(status=DELETED).where(Comment.id == comment.id).execute()
+        _recount(comment.thread_id)
+
+
+def new_voter() -> str:
+    """A fresh anonymous voter id, to be handed out inside a signed voter token."""
+    return uuid.uuid4().hex
+
+
+def vote(comment_id: int, voter: str, value: object, *, ip_hash: str | None = None,
+         user: User | None = None) -> tuple[int, int, int]:
+    """Set this voter's vote on a comment to +1, -1 or 0 (withdrawn); return (up, down, mine).
+
+    ``voter`` is ``u:<account id>`` or ``a:<anonymous id>``. An anonymous vote is also
+    matched by IP hash, so dropping the voter token does not buy a second vote.
+    """
+    if value not in (1, -1, 0) or isinstance(value, bool):
+        raise Invalid("A vote is 1, -1 or 0.", code="invalid_vote")
+    with database.atomic():
+        query = Comment.select().where(Comment.id == comment_id)
+        if is_postgres():
+            query = query.for_update()  # serialise votes on one comment; the tally stays exact
+        comment = query.get_or_none()
+        if comment is None or comment.status != PUBLISHED:
+            raise NotFound("No such comment.")
+        if user is not None and comment.author_id == user.id:
+            raise Forbidden("You cannot vote on your own comment.", code="own_comment")
+        mine = Vote.voter == voter
+        if voter.startswith("a:") and ip_hash:
+            mine |= Vote.voter.startswith("a:") & (Vote.ip_hash == ip_hash)
+        existing = Vote.select().where((Vote.comment == comment.id) & mine).first()
+        if value == 0:
+            if existing:
+                existing.delete_instance()
+        elif existing:
+            Vote.update(value=value).where(Vote.id == existing.id).execute()
+        else:
+            Vote.create(comment=comment.id, voter=voter, value=value, ip_hash=ip_hash)
+        up, down = (Vote.select(fn.COUNT(Vote.id).filter(Vote.value == 1),
+                                fn.COUNT(Vote.id).filter(Vote.value == -1))
+                    .where(Vote.comment == comment.id).tuples().get())
+        Comment.update(up=up, down=down, score=ranking.wilson_lower_bound(up, down)) \
+            .where(Comment.id == comment.id).execute()
+    return up, down, value

@@ -1,0 +1,160 @@
+"""Every setting, its default and its meaning, and how they are loaded.
+
+Settings come, in this order, from the defaults below, a TOML file (named by
+``--config`` or ``KOMMENTAR_CONFIG``), the environment (``KOMMENTAR_<NAME>``)
+and finally the mapping a test passes to ``create_app``. A missing secret key or
+origin list stops the server at start-up rather than at the first request.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import KommentarError
+from .identity import normalise_origin
+
+
+def _bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"not a boolean: {value!r}")
+
+
+def _int(value: Any) -> int:
+    if isinstance(value, bool):
+        raise ValueError(f"not a whole number: {value!r}")
+    return int(value)
+
+
+def _list(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return [str(part).strip() for part in value if str(part).strip()]
+
+
+def _origins(value: Any) -> list[str]:
+    try:
+        return [normalise_origin(origin) for origin in _list(value)]
+    except KommentarError as error:
+        raise ValueError(error.message) from None
+
+
+def _choice(*allowed: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        text = str(value).strip().lower()
+        if text not in allowed:
+            raise ValueError(f"{value!r} is not one of {', '.join(allowed)}")
+        return text
+
+    return parse
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its name (as in TOML, upper-cased for Flask and the environment)."""
+
+    name: str
+    default: Any
+    parse: Callable[[Any], Any]
+    doc: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", None, str,
+            "peewee database URL; default sqlite:///<instance folder>/kommentar.db"),
+    Setting("secret_key", None, _list,
+            "signing keys, comma-separated: the first signs, all verify (rotation). Required"),
+    Setting("origins", None, _origins,
+            "site origins allowed to embed and post, comma-separated. Required"),
+    Setting("anonymous", True, _bool,
+            "allow comments without an account (with a name); false requires log-in"),
+    Setting("voting", "anyone", _choice("anyone", "accounts"),
+            "who may vote: anyone (one vote per voter token and IP hash) or accounts"),
+    Setting("account_edit", True, _bool,
+            "let account holders edit and delete their own comments at any time"),
+    Setting("edit_window", 900, _int,
+            "seconds an anonymous author may edit or delete with the edit token"),
+    Setting("session_max_age", 30 * 24 * 3600, _int, "seconds a sign-in token stays valid"),
+    Setting("max_length", 10_000, _int, "longest comment, in characters"),
+    Setting("max_depth", 12, _int, "deepest reply chain (a top-level comment is depth 0)"),
+    Setting("max_page_size", 1000, _int, "largest limit a thread fetch may ask for"),
+    Setting("max_request_bytes", 64 * 1024, _int, "largest request body, in bytes"),
+    Setting("trusted_proxies", 0, _int,
+            "reverse proxies in front that set X-Forwarded-For (0: use the socket address)"),
+    Setting("ratelimit", True, _bool, "rate limiting on or off"),
+    Setting("ratelimit_storage", "memory://", str,
+            "where limit counters live: memory:// (one process) or redis://host:port"),
+    Setting("limit_post", "5/minute;60/hour", str, "new comments, per account or client"),
+    Setting("limit_edit", "20/minute", str, "edits and deletions, per account or client"),
+    Setting("limit_vote", "60/minute", str, "votes, per account or client"),
+    Setting("limit_register", "5/hour", str, "new accounts, per client"),
+    Setting("limit_login", "10/minute", str, "log-in attempts, per client"),
+    Setting("limit_login_account", "10/hour", str,
+            "failed log-in attempts per account name (credential stuffing)"),
+)
+
+BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+class ConfigError(Exception):
+    """The configuration cannot run a server; the message says which setting and why."""
+
+
+def load(instance_path: str, overrides: Mapping[str, Any] | None = None,
+         environ: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """Merge defaults, the TOML file, the environment and ``overrides`` into Flask config keys."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    overrides = {k.lower(): v for k, v in (overrides or {}).items()}
+
+    path = overrides.pop("config", None) or environ.get("KOMMENTAR_CONFIG")
+    if path:
+        raw.update(_read_toml(path))
+    for setting in SETTINGS:
+        key = "KOMMENTAR_" + setting.name.upper()
+        if key in environ:
+            raw[setting.name] = environ[key]
+    extra = {k: v for k, v in overrides.items() if k not in BY_NAME}
+    raw.update({k: v for k, v in overrides.items() if k in BY_NAME})
+
+    config: dict[str, Any] = {}
+    for setting in SETTINGS:
+        value = raw[setting.name]
+        if value is not None:
+            try:
+                value = setting.parse(value)
+            except (ValueError, TypeError) as error:
+                raise ConfigError(f"{setting.name}: {error}") from None
+        config[setting.name.upper()] = value
+
+    if not config["SECRET_KEY"]:
+        raise ConfigError("secret_key is not set: run `kommentar init` or set KOMMENTAR_SECRET_KEY")
+    if not config["ORIGINS"]:
+        raise ConfigError("origins is not set: name the site origins, e.g. https://blog.example")
+    if not config["DATABASE_URL"]:
+        config["DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "kommentar.db")
+    config.update({k.upper(): v for k, v in extra.items()})
+    return config
+
+
+def _read_toml(path: str) -> dict[str, Any]:
+    try:
+        with open(path, "rb") as file:
+            data = tomllib.load(file)
+    except OSError as error:
+        raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    unknown = sorted(set(data) - set(BY_NAME))
+    if unknown:
+        raise ConfigError(f"config file {path}: unknown settings {', '.join(unknown)}")
+    return data

@@ -1,0 +1,61 @@
+"""Cross-origin rules: which sites may call the API from a browser, and the origin check
+on writes.
+
+Only the configured site origins, compared exactly on scheme, host and port, get
+``Access-Control-Allow-Origin`` (never ``*``, never ``null``, never an unknown
+origin reflected back). CORS only limits what a foreign page may *read*; a simple
+cross-site POST would still reach us, so every write also checks ``Origin`` here
+and must carry a JSON body (which no simple form post can).
+"""
+
+from __future__ import annotations
+
+from flask import request
+
+from .errors import Forbidden, KommentarError, UnsupportedMediaType
+
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def _allowed(origin: str, origins: frozenset[str]) -> bool:
+    from .identity import normalise_origin
+
+    try:
+        return normalise_origin(origin) in origins
+    except KommentarError:
+        return False
+
+
+def init_app(app) -> None:
+    """Check writes' origins before the view and add CORS headers after it."""
+    origins = frozenset(app.config["ORIGINS"])
+
+    @app.before_request
+    def _check_origin() -> None:
+        if request.method not in WRITES or not request.path.startswith("/api/"):
+            return
+        origin = request.headers.get("Origin")  # scripts send none: no ambient credential rides
+        if origin is not None and origin != request.host_url.rstrip("/") \
+                and not _allowed(origin, origins):
+            raise Forbidden("Requests from this site are not accepted.",
+                            code="origin_not_allowed")
+        if request.method != "DELETE" and not request.is_json:
+            raise UnsupportedMediaType("Send the request body as application/json.")
+
+    @app.after_request
+    def _cors(response):
+        if not request.path.startswith("/api/"):
+            return response
+        response.vary.add("Origin")
+        origin = request.headers.get("Origin")
+        if origin is None or not _allowed(origin, origins):
+            return response
+        response.headers["Access-Control-Allow-Origin"] = origin
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE"
+            response.headers["Access-Control-Allow-Headers"] = \
+                "Authorization, Content-Type, If-None-Match"
+            response.headers["Access-Control-Max-Age"] = "86400"
+        else:
+            response.headers["Access-Control-Expose-Headers"] = "Retry-After, ETag"
+        return response

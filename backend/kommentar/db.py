@@ -1,0 +1,109 @@
+"""The database: one peewee proxy filled at start-up, per-request connections, migrations.
+
+SQLite runs in WAL mode with foreign keys on, a busy timeout and every
+transaction opened ``BEGIN IMMEDIATE``, so concurrent writers from several
+processes queue for the write lock instead of failing with "database is locked"
+half-way through. Any other peewee database URL (``postgresql://...``) is used as
+given. The schema carries a version number; ``migrate`` brings any older
+database up to date in order, one transaction per step, so upgrades keep data.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from playhouse.db_url import connect as connect_url
+
+database = DatabaseProxy()
+
+SQLITE_PRAGMAS = {
+    "journal_mode": "wal",
+    "foreign_keys": 1,
+    "synchronous": "normal",  # durable across process crashes in WAL mode; fsync at checkpoints
+    "busy_timeout": 10_000,
+    "cache_size": -16_000,  # 16 MB page cache per connection
+}
+
+
+def open_database(url: str) -> Database:
+    """Build (without connecting) the peewee database a URL names."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///"):]
+        if path and path != ":memory:":
+            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                              timeout=10, check_same_thread=False)
+    return connect_url(url, autoconnect=True)
+
+
+def init_app(app) -> None:
+    """Point the proxy at the configured database and connect around each request."""
+    database.initialize(open_database(app.config["DATABASE_URL"]))
+    migrate()
+
+    @app.before_request
+    def _connect() -> None:
+        database.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        if not database.is_closed():
+            database.close()
+
+
+def is_postgres() -> bool:
+    """Whether the configured database is PostgreSQL (row locks and advisory locks exist)."""
+    return isinstance(database.obj, PostgresqlDatabase)
+
+
+# --- migrations -----------------------------------------------------------------------------
+
+def _initial_schema(db: Database) -> None:
+    from .models import MODELS
+
+    db.create_tables(MODELS)
+
+
+MIGRATIONS: list[Callable[[Database], None]] = [
+    _initial_schema,
+    # Append new steps here; never edit a step that has shipped. Use playhouse.migrate's
+    # schema migrator for column changes so that SQLite and PostgreSQL both follow.
+]
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def schema_version() -> int:
+    """The version the connected database is at (0 for an empty database)."""
+    db = database.obj
+    if "kommentar_schema" not in db.get_tables():
+        return 0
+    row = db.execute_sql("SELECT MAX(version) FROM kommentar_schema").fetchone()
+    return row[0] or 0
+
+
+def migrate() -> int:
+    """Apply every migration the database lacks, in order; return the resulting version."""
+    db = database.obj
+    with db.connection_context():
+        with db.atomic():
+            if is_postgres():
+                # Several workers may start at once: one migrates, the others wait and see it done.
+                db.execute_sql("SELECT pg_advisory_xact_lock(7345012)")
+            db.execute_sql("CREATE TABLE IF NOT EXISTS kommentar_schema (version INTEGER NOT NULL)")
+        current = schema_version()
+        for version, step in enumerate(MIGRATIONS, start=1):
+            if version <= current:
+                continue
+            with db.atomic():
+                if is_postgres():
+                    db.execute_sql("SELECT pg_advisory_xact_lock(7345012)")
+                if schema_version() >= version:
+                    continue
+                step(db)
+                db.execute_sql(f"INSERT INTO kommentar_schema (version) VALUES ({db.param})",
+                               (version,))
+        return schema_version()
+

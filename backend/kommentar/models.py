@@ -1,0 +1,114 @@
+"""The stored things: accounts, threads, comments and votes.
+
+Counts that every read needs (a thread's comment count, a comment's up and down
+votes and its rank) are kept on the row itself and recomputed inside the write
+that changes them, so reads never aggregate.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from peewee import (
+    AutoField,
+    BooleanField,
+    CharField,
+    DateTimeField,
+    FloatField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SmallIntegerField,
+    TextField,
+)
+
+from .db import database
+
+PUBLISHED, PENDING, SPAM, DELETED = "published", "pending", "spam", "deleted"
+STATUSES = (PUBLISHED, PENDING, SPAM, DELETED)
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, without tzinfo (as stored)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class User(BaseModel):
+    """An account. ``session_version`` rises on log-out, which voids every token issued."""
+
+    id = AutoField()
+    username = CharField(max_length=40)
+    username_key = CharField(max_length=40, unique=True)  # case-folded, for uniqueness
+    password_hash = CharField(max_length=200)
+    email = CharField(max_length=254, null=True)
+    role = CharField(max_length=10, default="user")
+    session_version = IntegerField(default=0)
+    created = DateTimeField(default=utcnow)
+
+
+class Thread(BaseModel):
+    """The comments of one page, keyed by its normalised URL or explicit id."""
+
+    id = AutoField()
+    key = CharField(max_length=2100, unique=True)
+    url = CharField(max_length=2100)
+    title = CharField(max_length=300, default="")
+    count = IntegerField(default=0)  # published comments, replies included
+    locked = BooleanField(default=False)
+    created = DateTimeField(default=utcnow)
+
+
+class Comment(BaseModel):
+    """One comment. ``root`` is the top-level ancestor of a reply (NULL for a top-level one),
+    so a page of top-level comments fetches all of its replies in one query."""
+
+    id = AutoField()
+    thread = ForeignKeyField(Thread, backref="comments", on_delete="CASCADE", index=False)
+    parent = ForeignKeyField("self", null=True, backref="children", on_delete="CASCADE")
+    root = ForeignKeyField("self", null=True, on_delete="CASCADE", index=False)
+    depth = SmallIntegerField(default=0)
+    author = ForeignKeyField(User, null=True, backref="comments", on_delete="SET NULL")
+    name = CharField(max_length=60, default="")  # the anonymous author's chosen name
+    text = TextField()
+    html = TextField()
+    status = CharField(max_length=10, default=PUBLISHED)
+    created = DateTimeField(default=utcnow)
+    edited = DateTimeField(null=True)
+    up = IntegerField(default=0)
+    down = IntegerField(default=0)
+    score = FloatField(default=0.0)  # Wilson lower bound, for the "best" order
+    ip_hash = CharField(max_length=64, null=True)
+
+    class Meta:
+        indexes = (
+            (("thread", "parent", "id"), False),
+            (("thread", "parent", "score", "id"), False),
+            (("root", "id"), False),
+        )
+
+
+class Vote(BaseModel):
+    """One voter's vote on one comment; the unique index makes a second vote impossible."""
+
+    id = AutoField()
+    comment = ForeignKeyField(Comment, backref="votes", on_delete="CASCADE", index=False)
+    voter = CharField(max_length=64)  # "u:<account id>" or "a:<anonymous voter id>"
+    value = SmallIntegerField()
+    ip_hash = CharField(max_length=64, null=True)
+    created = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("comment", "voter"), True),
+            (("comment", "ip_hash"), False),
+            (("voter", "comment"), False),
+        )
+
+
+MODELS = [User, Thread, Comment, Vote]

@@ -1,0 +1,63 @@
+"""The JSON the API returns: explicit allow-lists of fields, never a model's raw data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from .models import Comment, Thread, User
+from .threads import Node
+
+
+def timestamp(moment: datetime | None) -> str | None:
+    """An ISO 8601 UTC timestamp to the second, ``2026-11-25T16:47:08Z``."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
+
+
+def node(item: Node) -> dict[str, Any]:
+    """A comment of a thread document, with its replies."""
+    return {
+        "id": item.id,
+        "parent": item.parent,
+        "author": {"name": item.author_name, "id": item.author_id},
+        "html": item.html,
+        "created": timestamp(item.created),
+        "edited": timestamp(item.edited),
+        "up": item.up,
+        "down": item.down,
+        "deleted": item.deleted,
+        "replies": [node(reply) for reply in item.replies],
+    }
+
+
+def comment(item: Comment) -> dict[str, Any]:
+    """A single comment as written (no replies yet), for write responses."""
+    user = item.author
+    return {
+        "id": item.id,
+        "parent": item.parent_id,
+        "author": {"name": user.username if user else item.name, "id": user.id if user else None},
+        "html": item.html,
+        "created": timestamp(item.created),
+        "edited": timestamp(item.edited),
+        "up": item.up,
+        "down": item.down,
+        "deleted": False,
+        "replies": [],
+        "status": item.status,
+    }
+
+
+def thread(item: Thread | None, url: str) -> dict[str, Any]:
+    """A thread's header; a page nobody has commented on yet is an empty, open thread."""
+    if item is None:
+        return {"url": url, "title": "", "count": 0, "locked": False}
+    return {"url": item.url, "title": item.title, "count": item.count, "locked": item.locked}
+
+
+def user(item: User, private: bool = False) -> dict[str, Any]:
+    """An account; ``private`` adds what only its owner may see."""
+    data = {"id": item.id, "username": item.username, "created": timestamp(item.created)}
+    if private:
+        data.update(email=item.email, role=item.role)
+    return data

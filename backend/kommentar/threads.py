@@ -1,0 +1,160 @@
+"""Reading threads: a page of top-level comments in the asked order with every reply
+nested under it, the counts for listing pages, and a reader's own votes.
+
+A thread fetch is three queries whatever its size (the thread, one page of
+top-level comments, all their replies), never one per comment. Pagination is by
+keyset, so a deep page costs the same as the first; the cursor is opaque to clients.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from peewee import JOIN, SQL, fn
+
+from .errors import Invalid
+from .models import DELETED, PUBLISHED, Comment, Thread, User, Vote
+
+SORTS = ("oldest", "newest", "best")
+
+# Columns a thread fetch reads, in this order (plain tuples are several times cheaper than models).
+_COLUMNS = (Comment.id, Comment.parent, Comment.author, User.username, Comment.name,
+            Comment.html, Comment.created, Comment.edited, Comment.up, Comment.down,
+            Comment.status, Comment.score)
+
+
+@dataclass
+class Node:
+    """One comment as the thread document shows it, with its replies."""
+
+    id: int
+    parent: int | None
+    author_id: int | None
+    author_name: str
+    html: str
+    created: object
+    edited: object
+    up: int
+    down: int
+    deleted: bool
+    score: float
+    replies: list[Node] = field(default_factory=list)
+
+
+@dataclass
+class Page:
+    """A thread (None when nobody has commented yet) and one page of its comments."""
+
+    thread: Thread | None
+    comments: list[Node]
+    next: str | None
+
+
+def _node(row) -> Node:
+    cid, parent, author_id, username, name, html, created, edited, up, down, status, score = row
+    if status == DELETED:  # a placeholder that keeps the replies' place, and nothing else
+        return Node(cid, parent, None, "", "", created, None, 0, 0, True, score)
+    return Node(cid, parent, author_id, username if author_id else name, html, created, edited,
+                up, down, False, score)
+
+
+def _visible():
+    # Deleted comments are fetched as placeholders only when something still hangs under them.
+    child = Comment.alias()
+    has_reply = fn.EXISTS(child.select(SQL("1")).where(
+        (child.parent == Comment.id) & (child.status.in_((PUBLISHED, DELETED)))))
+    return (Comment.status == PUBLISHED) | ((Comment.status == DELETED) & has_reply)
+
+
+def parse_cursor(sort: str, cursor: str | None) -> tuple[float, int] | None:
+    """The (score, id) a cursor from an earlier page stands for, checked against the sort."""
+    if cursor is None:
+        return None
+    try:
+        kind, _, rest = cursor.partition(":")
+        if kind != sort:
+            raise ValueError
+        if sort == "best":
+            score, _, last = rest.partition("/")
+            return float(score), int(last)
+        return 0.0, int(rest)
+    except ValueError:
+        raise Invalid("The cursor does not belong to this listing.", code="invalid_cursor") from None
+
+
+def _cursor(sort: str, node: Node) -> str:
+    return f"best:{node.score!r}/{node.id}" if sort == "best" else f"{sort}:{node.id}"
+
+
+def page(key: str, sort: str, limit: int | None, after: str | None) -> Page:
+    """Top-level comments of the thread ``key`` in ``sort`` order, ``limit`` at a time."""
+    if sort not in SORTS:
+        raise Invalid("sort must be oldest, newest or best.", code="invalid_sort")
+    position = parse_cursor(sort, after)
+    thread = Thread.get_or_none(Thread.key == key)
+    if thread is None:
+        return Page(None, [], None)
+
+    top = (Comment.select(*_COLUMNS)
+           .join(User, JOIN.LEFT_OUTER, on=(Comment.author == User.id))
+           .where((Comment.thread == thread.id) & Comment.parent.is_null() & _visible()))
+    if sort == "oldest":
+        top = top.order_by(Comment.id)
+        if position:
+            top = top.where(Comment.id > position[1])
+    elif sort == "newest":
+        top = top.order_by(Comment.id.desc())
+        if position:
+            top = top.where(Comment.id < position[1])
+    else:
+        top = top.order_by(Comment.score.desc(), Comment.id)
+        if position:
+            score, last = position
+            top = top.where((Comment.score < score) |
+                            ((Comment.score == score) & (Comment.id > last)))
+    if limit is not None:
+        top = top.limit(limit + 1)
+    nodes = [_node(row) for row in top.tuples()]
+    more = limit is not None and len(nodes) > limit
+    nodes = nodes[:limit] if more else nodes
+
+    if nodes:
+        replies = (Comment.select(*_COLUMNS)
+                   .join(User, JOIN.LEFT_OUTER, on=(Comment.author == User.id))
+                   .where(_visible()).order_by(Comment.id))
+        if position is None and not more:  # the whole thread: no long IN list needed
+            replies = replies.where((Comment.thread == thread.id) & Comment.parent.is_null(False))
+        else:
+            replies = replies.where(Comment.root.in_([node.id for node in nodes]))
+        _nest(nodes, (_node(row) for row in replies.tuples()))
+    nodes = [node for node in nodes if not _prunable(node)]
+    return Page(thread, nodes, _cursor(sort, nodes[-1]) if more and nodes else None)
+
+
+def _nest(top: list[Node], replies) -> None:
+    by_id = {node.id: node for node in top}
+    for reply in replies:  # ordered by id, so a parent always comes before its replies
+        above = by_id.get(reply.parent)
+        if above is not None:  # a reply under a hidden comment stays hidden with it
+            above.replies.append(reply)
+            by_id[reply.id] = reply
+
+
+def _prunable(node: Node) -> bool:
+    node.replies = [reply for reply in node.replies if not _prunable(reply)]
+    return node.deleted and not node.replies
+
+
+def counts(keys: dict[str, str]) -> dict[str, int]:
+    """Published comment counts for many pages in one query: ``{as asked: count}``."""
+    found = dict(Thread.select(Thread.key, Thread.count)
+                 .where(Thread.key.in_(list(set(keys.values())))).tuples())
+    return {asked: found.get(key, 0) for asked, key in keys.items()}
+
+
+def votes_of(key: str, voter: str) -> dict[int, int]:
+    """The votes one voter has cast in a thread: ``{comment id: 1 or -1}``."""
+    return dict(Vote.select(Vote.comment, Vote.value)
+                .join(Comment, on=(Vote.comment == Comment.id))
+                .join(Thread, on=(Comment.thread == Thread.id))
+                .where((Thread.key == key) & (Vote.voter == voter)).tuples())
