@@ -29,5 +29,6 @@ def test_served_embed_script_is_cacheable(start_server):
     assert status == 200
     assert headers["Content-Type"].startswith("text/javascript")
     assert "max-age" in headers["Cache-Control"] and headers["ETag"]
-    status, _, _ = http_json("GET", f"{server.url}/embed.js", headers={"If-None-Match": headers["ETag"]})
+    status, _, _ = http_json("GET", f"{server.url}/embed.js",
+                             headers={"If-None-Match": headers["ETag"]})
     assert status == 304

@@ -34,7 +34,9 @@ def validate_username(raw: object) -> str:
     if not isinstance(raw, str):
         raise Invalid("Username must be text.", code="invalid_username")
     username = unicodedata.normalize("NFKC", raw).strip()
-    if not 2 <= len(username) <= 40 or not USERNAME.match(username):
+    # Case-folding can lengthen a name ('ß' -> 'ss'), and the key column holds 40 characters.
+    if not 2 <= len(username) <= 40 or len(username_key(username)) > 40 \
+            or not USERNAME.match(username):
         raise Invalid("Username must be 2 to 40 letters, digits, spaces, '.', '-' or '_'.",
                       code="invalid_username")
     return username

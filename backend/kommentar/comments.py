@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from peewee import fn
 
@@ -22,7 +24,7 @@ from .models import DELETED, PUBLISHED, Comment, Thread, User, Vote, utcnow
 
 @dataclass(frozen=True)
 class Policy:
-    """The site's rules for writing, taken from configuration."""
+    """The rules for writing, taken from configuration; ``site`` gives one site's rules."""
 
     origins: tuple[str, ...]
     anonymous: bool = True
@@ -30,12 +32,19 @@ class Policy:
     account_edit: bool = True
     max_length: int = 10_000
     max_depth: int = 12
+    sites: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     @classmethod
     def from_config(cls, config) -> Policy:
         return cls(origins=tuple(config["ORIGINS"]), anonymous=config["ANONYMOUS"],
                    voting=config["VOTING"], account_edit=config["ACCOUNT_EDIT"],
-                   max_length=config["MAX_LENGTH"], max_depth=config["MAX_DEPTH"])
+                   max_length=config["MAX_LENGTH"], max_depth=config["MAX_DEPTH"],
+                   sites=config["SITES"])
+
+    def site(self, origin: str | None) -> Policy:
+        """The rules for the site at ``origin`` (a normalised origin): its own where it has some."""
+        overrides = self.sites.get(origin) if origin else None
+        return replace(self, **overrides) if overrides else self
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
          parent: object = None, name: object = None, title: object = None) -> Comment:
     """Publish a comment (or a reply when ``parent`` is given) on the page ``url`` names."""
     key, normalised = thread_key(url, thread_id, policy)
+    policy = policy.site(identity.origin_of(normalised))
     body = _clean_text(text, policy)
     if author.user is None:
         if not policy.anonymous:
@@ -138,27 +148,36 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
     return comment
 
 
+def _site_of(comment: Comment, policy: Policy) -> Policy:
+    if not policy.sites:
+        return policy
+    return policy.site(identity.origin_of(Thread.get_by_id(comment.thread_id).url))
+
+
 def _editable(comment_id: int, author: Author, edit_grant: int | None,
-              policy: Policy) -> Comment:
+              policy: Policy) -> tuple[Comment, Policy]:
+    """The comment if this author may change it, with the rules of its site."""
     comment = Comment.get_or_none(Comment.id == comment_id)
     if comment is None or comment.status == DELETED:
         raise NotFound("No such comment.")
+    policy = _site_of(comment, policy)
     if edit_grant == comment.id:
-        return comment
+        return comment, policy
     if author.user is not None and comment.author_id == author.user.id:
         if not policy.account_edit:
             raise Forbidden("This site does not allow editing comments.", code="edit_disabled")
-        return comment
+        return comment, policy
     raise Forbidden("Only the author may change this comment.")
 
 
 def edit(comment_id: int, text: object, author: Author, policy: Policy,
          edit_grant: int | None = None) -> Comment:
     """Replace a comment's text; ``edit_grant`` is the comment id an edit token vouches for."""
-    body = _clean_text(text, policy)
-    html = render.render(body)
+    _, site = _editable(comment_id, author, edit_grant, policy)
+    body = _clean_text(text, site)
+    html = render.render(body)  # before the transaction: the write lock is held briefly
     with database.atomic():
-        comment = _editable(comment_id, author, edit_grant, policy)
+        comment, _ = _editable(comment_id, author, edit_grant, policy)
         comment.text, comment.html, comment.edited = body, html, utcnow()
         comment.save(only=[Comment.text, Comment.html, Comment.edited])
     return comment
@@ -167,7 +186,7 @@ def edit(comment_id: int, text: object, author: Author, policy: Policy,
 def delete(comment_id: int, author: Author, policy: Policy, edit_grant: int | None = None) -> None:
     """Withdraw a comment. Its row stays (as a placeholder when it has replies)."""
     with database.atomic():
-        comment = _editable(comment_id, author, edit_grant, policy)
+        comment, _ = _editable(comment_id, author, edit_grant, policy)
         Comment.update(status=DELETED).where(Comment.id == comment.id).execute()
         _recount(comment.thread_id)
 
@@ -177,8 +196,8 @@ def new_voter() -> str:
     return uuid.uuid4().hex
 
 
-def vote(comment_id: int, voter: str, value: object, *, ip_hash: str | None = None,
-         user: User | None = None) -> tuple[int, int, int]:
+def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
+         ip_hash: str | None = None, user: User | None = None) -> tuple[int, int, int]:
     """Set this voter's vote on a comment to +1, -1 or 0 (withdrawn); return (up, down, mine).
 
     ``voter`` is ``u:<account id>`` or ``a:<anonymous id>``. An anonymous vote is also
@@ -193,6 +212,8 @@ def vote(comment_id: int, voter: str, value: object, *, ip_hash: str | None = No
         comment = query.get_or_none()
         if comment is None or comment.status != PUBLISHED:
             raise NotFound("No such comment.")
+        if user is None and _site_of(comment, policy).voting == "accounts":
+            raise Unauthorized("Log in to vote.", code="login_required")
         if user is not None and comment.author_id == user.id:
             raise Forbidden("You cannot vote on your own comment.", code="own_comment")
         mine = Vote.voter == voter

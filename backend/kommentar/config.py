@@ -8,11 +8,14 @@ origin list stops the server at start-up rather than at the first request.
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from limits import parse_many
 
 from .errors import KommentarError
 from .identity import normalise_origin
@@ -30,9 +33,23 @@ def _bool(value: Any) -> bool:
 
 
 def _int(value: Any) -> int:
-    if isinstance(value, bool):
+    # Only text and integers: int() would quietly cut a TOML 1.5 down to 1.
+    if isinstance(value, bool) or not isinstance(value, int | str):
         raise ValueError(f"not a whole number: {value!r}")
-    return int(value)
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"not a whole number: {value!r}") from None
+    if number < 0:
+        raise ValueError(f"must not be negative: {number}")
+    return number
+
+
+def _rate(value: Any) -> str:
+    # Flask-Limiter skips a limit it cannot parse, which would switch it off without a word.
+    text = str(value).strip()
+    parse_many(text)
+    return text
 
 
 def _list(value: Any) -> list[str]:
@@ -46,6 +63,20 @@ def _origins(value: Any) -> list[str]:
         return [normalise_origin(origin) for origin in _list(value)]
     except KommentarError as error:
         raise ValueError(error.message) from None
+
+
+def _sites(value: Any) -> dict[str, dict[str, Any]]:
+    if isinstance(value, str):  # from the environment: a JSON object
+        value = json.loads(value) if value.strip() else {}
+    if not isinstance(value, dict):
+        raise ValueError("must be a table of origin = { setting = value }")
+    sites = {}
+    for origin, overrides in value.items():
+        if not isinstance(overrides, dict) or set(overrides) - set(SITE_SETTINGS):
+            raise ValueError(f"{origin}: only {', '.join(SITE_SETTINGS)} may differ per site")
+        sites[_origins([origin])[0]] = {name: BY_NAME[name].parse(v)
+                                        for name, v in overrides.items()}
+    return sites
 
 
 def _choice(*allowed: str) -> Callable[[Any], str]:
@@ -75,6 +106,8 @@ SETTINGS: tuple[Setting, ...] = (
             "signing keys, comma-separated: the first signs, all verify (rotation). Required"),
     Setting("origins", None, _origins,
             "site origins allowed to embed and post, comma-separated. Required"),
+    Setting("sites", {}, _sites,
+            "per-site differences: a TOML table of origin = { anonymous, voting, ... }"),
     Setting("anonymous", True, _bool,
             "allow comments without an account (with a name); false requires log-in"),
     Setting("voting", "anyone", _choice("anyone", "accounts"),
@@ -93,16 +126,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("ratelimit", True, _bool, "rate limiting on or off"),
     Setting("ratelimit_storage", "memory://", str,
             "where limit counters live: memory:// (one process) or redis://host:port"),
-    Setting("limit_post", "5/minute;60/hour", str, "new comments, per account or client"),
-    Setting("limit_edit", "20/minute", str, "edits and deletions, per account or client"),
-    Setting("limit_vote", "60/minute", str, "votes, per account or client"),
-    Setting("limit_register", "5/hour", str, "new accounts, per client"),
-    Setting("limit_login", "10/minute", str, "log-in attempts, per client"),
-    Setting("limit_login_account", "10/hour", str,
+    Setting("ratelimit_key_prefix", "kommentar", str,
+            "prefix of the counters' keys, so several servers can share one Redis"),
+    Setting("limit_post", "5/minute;60/hour", _rate, "new comments, per account or client"),
+    Setting("limit_edit", "20/minute", _rate, "edits and deletions, per account or client"),
+    Setting("limit_vote", "60/minute", _rate, "votes, per account or client"),
+    Setting("limit_register", "5/hour", _rate, "new accounts, per client"),
+    Setting("limit_login", "10/minute", _rate, "log-in attempts, per client"),
+    Setting("limit_login_account", "10/hour", _rate,
             "failed log-in attempts per account name (credential stuffing)"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
+SITE_SETTINGS = ("anonymous", "voting", "account_edit", "max_length", "max_depth")
 
 
 class ConfigError(Exception):
@@ -138,6 +174,7 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None,
 
     if not config["SECRET_KEY"]:
         raise ConfigError("secret_key is not set: run `kommentar init` or set KOMMENTAR_SECRET_KEY")
+    config["ORIGINS"] = list(dict.fromkeys([*(config["ORIGINS"] or []), *config["SITES"]]))
     if not config["ORIGINS"]:
         raise ConfigError("origins is not set: name the site origins, e.g. https://blog.example")
     if not config["DATABASE_URL"]:

@@ -17,13 +17,18 @@ from .errors import Forbidden, KommentarError, UnsupportedMediaType
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
-def _allowed(origin: str, origins: frozenset[str]) -> bool:
+def site_origin(origin: str | None) -> str | None:
+    """An Origin header's normalised form, or None when it is absent or malformed."""
     from .identity import normalise_origin
 
     try:
-        return normalise_origin(origin) in origins
+        return normalise_origin(origin) if origin else None
     except KommentarError:
-        return False
+        return None
+
+
+def _allowed(origin: str, origins: frozenset[str]) -> bool:
+    return site_origin(origin) in origins
 
 
 def init_app(app) -> None:

@@ -13,7 +13,15 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from peewee import Database, DatabaseProxy, PostgresqlDatabase, SqliteDatabase
+from peewee import (
+    Database,
+    DatabaseProxy,
+    IntegerField,
+    Model,
+    PostgresqlDatabase,
+    SqliteDatabase,
+    fn,
+)
 from playhouse.db_url import connect as connect_url
 
 database = DatabaseProxy()
@@ -60,6 +68,16 @@ def is_postgres() -> bool:
 
 # --- migrations -----------------------------------------------------------------------------
 
+class SchemaVersion(Model):
+    """One row per migration applied."""
+
+    version = IntegerField(primary_key=True)
+
+    class Meta:
+        database = database
+        table_name = "kommentar_schema"
+
+
 def _initial_schema(db: Database) -> None:
     from .models import MODELS
 
@@ -73,37 +91,27 @@ MIGRATIONS: list[Callable[[Database], None]] = [
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+_MIGRATION_LOCK = 7345012  # PostgreSQL advisory lock id: one migrating worker at a time
 
 
 def schema_version() -> int:
     """The version the connected database is at (0 for an empty database)."""
-    db = database.obj
-    if "kommentar_schema" not in db.get_tables():
+    if not SchemaVersion.table_exists():
         return 0
-    row = db.execute_sql("SELECT MAX(version) FROM kommentar_schema").fetchone()
-    return row[0] or 0
+    return SchemaVersion.select(fn.MAX(SchemaVersion.version)).scalar() or 0
 
 
 def migrate() -> int:
     """Apply every migration the database lacks, in order; return the resulting version."""
     db = database.obj
     with db.connection_context():
-        with db.atomic():
-            if is_postgres():
-                # Several workers may start at once: one migrates, the others wait and see it done.
-                db.execute_sql("SELECT pg_advisory_xact_lock(7345012)")
-            db.execute_sql("CREATE TABLE IF NOT EXISTS kommentar_schema (version INTEGER NOT NULL)")
-        current = schema_version()
         for version, step in enumerate(MIGRATIONS, start=1):
-            if version <= current:
-                continue
-            with db.atomic():
+            with db.atomic():  # BEGIN IMMEDIATE on SQLite: concurrent starters queue here
                 if is_postgres():
-                    db.execute_sql("SELECT pg_advisory_xact_lock(7345012)")
+                    db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+                SchemaVersion.create_table(safe=True)
                 if schema_version() >= version:
                     continue
                 step(db)
-                db.execute_sql(f"INSERT INTO kommentar_schema (version) VALUES ({db.param})",
-                               (version,))
+                SchemaVersion.create(version=version)
         return schema_version()
-

@@ -1,7 +1,7 @@
 """Page identity: which thread a page's comments belong to.
 
 A thread is stored under a key. When the embedding page names its thread
-explicitly (``data-kommentar-id``), the key is ``id:`` followed by that name;
+explicitly (``data-id`` on the widget), the key is ``id:`` followed by that name;
 otherwise it is the page's URL after normalisation, so that the many spellings
 of one page share one thread. A normalised URL always starts with ``http://``
 or ``https://``, so the two kinds of key can never collide.

@@ -13,9 +13,11 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import current_app, request
+from flask import current_app, g, request
 from flask_limiter import Limiter
+from limits.errors import ConfigurationError
 
+from .config import ConfigError
 from .errors import KommentarError, Unauthorized
 
 _LIMITS = "_kommentar_limits"
@@ -28,6 +30,9 @@ def by_writer() -> str:
     try:
         user = session_user()
     except KommentarError:
+        # Forget the failed look-up so the view meets the same 401: a voided or forged
+        # token must not turn into an anonymous writer just because limits are on.
+        g.pop("session_user", None)
         user = None
     return f"u:{user.id}" if user else f"ip:{client_hash()}"
 
@@ -40,7 +45,7 @@ def by_client() -> str:
 
 
 def by_account_name() -> str:
-    """The account name a log-in attempt is for (case-folded), so guesses from any address add up."""
+    """The account name a log-in is for (case-folded): guesses from any address add up."""
     from .accounts import username_key
 
     data = request.get_json(silent=True, cache=True)
@@ -74,10 +79,12 @@ def _failed(response) -> bool:
 
 def init_app(app) -> None:
     """Build this app's limiter and apply every view's marked limits (after blueprints)."""
-    app.config.setdefault("RATELIMIT_KEY_PREFIX", "kommentar")
-    limiter = Limiter(key_func=by_client, app=app, enabled=app.config["RATELIMIT"],
-                      storage_uri=app.config["RATELIMIT_STORAGE"], strategy="moving-window",
-                      headers_enabled=False)
+    try:
+        limiter = Limiter(key_func=by_client, app=app, enabled=app.config["RATELIMIT"],
+                          storage_uri=app.config["RATELIMIT_STORAGE"], strategy="moving-window",
+                          key_prefix=app.config["RATELIMIT_KEY_PREFIX"], headers_enabled=False)
+    except ConfigurationError as error:
+        raise ConfigError(f"ratelimit_storage: {error}") from None
     app.extensions["kommentar.limiter"] = limiter
     for endpoint, view in list(app.view_functions.items()):
         for setting, key, failed_only in getattr(view, _LIMITS, []):
@@ -85,3 +92,10 @@ def init_app(app) -> None:
             view = limiter.limit(rate, key_func=key, scope=f"{endpoint}:{setting}",
                                  deduct_when=_failed if failed_only else None)(view)
         app.view_functions[endpoint] = view
+
+    @app.after_request
+    def _retry_after(response):
+        # errors.py shapes the 429's body; only the limiter knows when the window reopens.
+        if response.status_code == 429:
+            response.headers["Retry-After"] = str(retry_after())
+        return response

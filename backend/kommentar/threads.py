@@ -79,7 +79,8 @@ def parse_cursor(sort: str, cursor: str | None) -> tuple[float, int] | None:
             return float(score), int(last)
         return 0.0, int(rest)
     except ValueError:
-        raise Invalid("The cursor does not belong to this listing.", code="invalid_cursor") from None
+        raise Invalid("The cursor does not belong to this listing.",
+                      code="invalid_cursor") from None
 
 
 def _cursor(sort: str, node: Node) -> str:

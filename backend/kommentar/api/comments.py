@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from .. import comments, serialize, tokens
-from ..errors import Unauthorized
 from ..limits import limited
 from . import request as req
 from .threads import voter_id
@@ -21,10 +20,11 @@ def post_comment():
     """Publish a comment or a reply; anonymous authors get an edit token back."""
     data = req.body()
     parent = data.get("parent")
-    comment = comments.post(
-        req.author(), req.policy(), url=data.get("url"), text=data.get("text"),
-        thread_id=data.get("id"), parent=None if parent is None else req.comment_id(parent, "parent"),
-        name=data.get("name"), title=data.get("title"))
+    if parent is not None:
+        parent = req.comment_id(parent, "parent")
+    comment = comments.post(req.author(), req.policy(), url=data.get("url"),
+                            text=data.get("text"), thread_id=data.get("id"), parent=parent,
+                            name=data.get("name"), title=data.get("title"))
     result = serialize.comment(comment)
     if comment.author_id is None:
         result["edit_token"] = tokens.sign(tokens.EDIT, comment.id)
@@ -60,17 +60,12 @@ def delete_comment(comment_id: int):
 def vote(comment_id: int):
     """Vote up (1), down (-1) or withdraw (0); a first anonymous vote mints a voter token."""
     data = req.body()
-    user = req.session_user()
     voter, minted = voter_id(), None
     if voter is None:
-        if req.policy().voting == "accounts":
-            raise Unauthorized("Log in to vote.", code="login_required")
         minted = comments.new_voter()
         voter = f"a:{minted}"
-    elif user is None and req.policy().voting == "accounts":
-        raise Unauthorized("Log in to vote.", code="login_required")
-    up, down, mine = comments.vote(comment_id, voter, data.get("value"),
-                                   ip_hash=req.client_hash(), user=user)
+    up, down, mine = comments.vote(comment_id, voter, data.get("value"), req.policy(),
+                                   ip_hash=req.client_hash(), user=req.session_user())
     result = {"up": up, "down": down, "mine": mine}
     if minted:
         result["voter_token"] = tokens.sign(tokens.VOTER, minted)

@@ -6,8 +6,9 @@ import json
 from functools import cache
 from importlib import resources
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
+from ..cors import site_origin
 from . import request as req
 
 bp = Blueprint("meta", __name__)
@@ -15,8 +16,11 @@ bp = Blueprint("meta", __name__)
 
 @bp.get("/config")
 def config():
-    """The public part of the site's policy, so the widget shows the right form."""
-    policy = req.policy()
+    """The public part of the calling site's policy, so the widget shows the right form.
+
+    The site is the page's origin, from ``?origin=`` or the browser's ``Origin`` header."""
+    policy = req.policy().site(site_origin(request.args.get("origin")
+                                           or request.headers.get("Origin")))
     return jsonify(anonymous=policy.anonymous, voting=policy.voting,
                    max_length=policy.max_length, edit_window=current_app.config["EDIT_WINDOW"])
 

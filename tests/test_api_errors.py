@@ -1,0 +1,72 @@
+"""Bad requests get a clear JSON error with the right status: never a 500, never a partial write."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import SITE
+
+POST = f"{SITE}/post"
+JSON = {"Origin": SITE, "Content-Type": "application/json"}
+
+
+@pytest.mark.parametrize("raw, code", [
+    (b"", "invalid_json"),
+    (b"{", "invalid_json"),
+    (b"[1, 2]", "invalid_json"),
+    (b'"text"', "invalid_json"),
+    (b'{"url": NaN}', "invalid_json"),
+    (b'{"text": "\xff\xfe broken utf-8"}', "invalid_json"),
+    (b"[" * 30_000 + b"]" * 30_000, "invalid_json"),
+])
+def test_malformed_bodies_are_400(client, raw, code):
+    response = client.post("/api/comments", data=raw, headers=JSON)
+    assert response.status_code in (400, 413)
+    assert response.json["error"]["code"] in (code, "too_large")
+
+
+def test_body_over_the_cap_is_413(client):
+    response = client.post("/api/comments", data=b'{"text": "' + b"x" * 70_000 + b'"}',
+                           headers=JSON)
+    assert response.status_code == 413 and response.json["error"]["code"] == "too_large"
+
+
+def test_write_without_json_content_type_is_415(client):
+    response = client.post("/api/comments", data="url=x&text=y",
+                           headers={"Origin": SITE,
+                                    "Content-Type": "application/x-www-form-urlencoded"})
+    assert response.status_code == 415
+    assert response.json["error"]["code"] == "unsupported_media_type"
+
+
+def test_unknown_route_is_a_json_404(client):
+    response = client.get("/api/nothing")
+    assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+
+
+def test_wrong_method_is_a_json_405_with_allow(client):
+    response = client.put("/api/comments", json={}, headers={"Origin": SITE})
+    assert response.status_code == 405
+    assert response.json["error"]["code"] == "method_not_allowed"
+    assert "POST" in response.headers["Allow"]
+
+
+@pytest.mark.parametrize("header", ["Basic dXNlcjpwYXNz", "Bearer", "Bearer ", "token"])
+def test_malformed_authorization_is_401(client, header):
+    response = client.get("/api/auth/me", headers={"Authorization": header})
+    assert response.status_code == 401 and response.json["error"]["code"] == "unauthorized"
+
+
+def test_repeated_query_parameter_is_400(client):
+    response = client.get("/api/threads", query_string=[("url", POST), ("url", POST)])
+    assert response.status_code == 400
+
+
+def test_a_failed_write_leaves_nothing_behind(api):
+    """The thread row is created in the same transaction as the comment: a refused reply to
+    a missing parent must not leave an empty thread behind."""
+    from kommentar.models import Thread
+
+    response = api.post("/api/comments", {"url": f"{SITE}/fresh", "text": "x", "name": "x",
+                                          "parent": 12345})
+    assert response.status_code == 400
+    assert Thread.select().count() == 0
