@@ -19,12 +19,14 @@ node_modules/.installed: package.json package-lock.json
 
 ## run: the server on 127.0.0.1:8080 and the example pages on 127.0.0.1:8000, with demo comments
 run: $(BIN)/.installed
-	@test -f $(CONFIG) || $(BIN)/kommentar --config $(CONFIG) init \
-		--origin http://127.0.0.1:8000 --origin http://localhost:8000
+	@mkdir -p $(INSTANCE)
+	@test -f $(CONFIG) || { $(BIN)/kommentar --config $(CONFIG) init \
+		--origin http://127.0.0.1:8000 && \
+		printf '\n# The demo news site: the same pages on another origin, accounts required.\n[sites."http://localhost:8000"]\nanonymous = false\n' >> $(CONFIG); }
 	$(BIN)/python examples/demo.py --config $(CONFIG)
 	@echo "examples: http://127.0.0.1:8000/   server: http://127.0.0.1:8080/"
 	@$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory examples >/dev/null 2>&1 & \
-		trap "kill $$!" EXIT INT TERM; \
+		trap 'kill $$! 2>/dev/null' EXIT; \
 		$(BIN)/kommentar --config $(CONFIG) serve --host 127.0.0.1 --port 8080
 
 ## test: everything: lint, the widget's unit tests and size, the Python and browser suites

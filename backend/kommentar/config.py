@@ -101,7 +101,7 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("database_url", None, str,
-            "peewee database URL; default sqlite:///<instance folder>/kommentar.db"),
+            "peewee database URL; default SQLite, kommentar.db beside the config file"),
     Setting("secret_key", None, _list,
             "signing keys, comma-separated: the first signs, all verify (rotation). Required"),
     Setting("origins", None, _origins,
@@ -177,8 +177,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None,
     config["ORIGINS"] = list(dict.fromkeys([*(config["ORIGINS"] or []), *config["SITES"]]))
     if not config["ORIGINS"]:
         raise ConfigError("origins is not set: name the site origins, e.g. https://blog.example")
-    if not config["DATABASE_URL"]:
-        config["DATABASE_URL"] = "sqlite:///" + os.path.join(instance_path, "kommentar.db")
+    if not config["DATABASE_URL"]:  # beside the config file, else in Flask's instance folder
+        folder = os.path.dirname(os.path.abspath(path)) if path else instance_path
+        config["DATABASE_URL"] = "sqlite:///" + os.path.join(folder, "kommentar.db")
     config.update({k.upper(): v for k, v in extra.items()})
     return config
 
