@@ -137,7 +137,7 @@ def test_edit_token_expires_after_the_edit_window(api, monkeypatch):
     monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
     response = api.patch(f"/api/comments/{created['id']}", {"text": "late"},
                          token=created["edit_token"])
-    assert response.status_code == 401 and response.json["error"]["code"] == "token_expired"
+    assert response.status_code == 401 and response.json["error"]["code"] == "edit_expired"
 
 
 def test_account_edits_and_deletes_its_own_comments_only(api):
@@ -256,3 +256,13 @@ class TestPerSitePolicy:
         api.token = None
         response = api.post(f"/api/comments/{article['id']}/vote", {"value": 1})
         assert response.status_code == 401 and response.json["error"]["code"] == "login_required"
+
+
+def test_author_fetches_the_markdown_source_to_edit(api):
+    created = api.comment("Some **bold** text")
+    assert created["text"] == "Some **bold** text"
+    fetched = api.get(f"/api/comments/{created['id']}")
+    assert fetched.status_code == 200 and fetched.json["text"] == "Some **bold** text"
+    api.delete(f"/api/comments/{created['id']}", token=created["edit_token"])
+    assert api.get(f"/api/comments/{created['id']}").status_code == 404
+    assert api.get(f"/api/comments/{2**60}").status_code == 404

@@ -251,3 +251,17 @@ def test_thread_fetch_costs_the_same_queries_at_any_size(api, limit):
 
     small, large = queries_for(f"{SITE}/small", 3), queries_for(f"{SITE}/large", 60)
     assert small == large == 3  # the thread, a page of top-level comments, their replies
+
+
+def test_refetch_with_the_etag_is_a_304_until_the_thread_changes(api):
+    api.comment("first")
+    response = api.get("/api/threads", url=POST)
+    etag = response.headers["ETag"]
+    assert response.headers["Cache-Control"] == "no-cache"
+    again = api.client.get("/api/threads", query_string={"url": POST},
+                           headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    api.comment("second")
+    changed = api.client.get("/api/threads", query_string={"url": POST},
+                             headers={"If-None-Match": etag})
+    assert changed.status_code == 200 and changed.headers["ETag"] != etag

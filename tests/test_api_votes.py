@@ -118,3 +118,26 @@ class TestAccountsOnlyVoting:
     def test_account_votes(self, api, comment):
         api.register("lena")
         assert vote(api, comment["id"], 1).json == {"up": 1, "down": 0, "mine": 1}
+
+
+def _vote_via_proxy(api, comment_id, forwarded_for):
+    return api.client.post(f"/api/comments/{comment_id}/vote", json={"value": 1},
+                           headers={**api.headers(), "X-Forwarded-For": forwarded_for},
+                           environ_base={"REMOTE_ADDR": "192.0.2.1"})
+
+
+def test_forwarded_addresses_are_ignored_without_trusted_proxies(api, comment):
+    _vote_via_proxy(api, comment["id"], "10.9.0.1")
+    assert _vote_via_proxy(api, comment["id"], "10.9.0.2").json["up"] == 1
+
+
+class TestBehindAProxy:
+    @pytest.fixture
+    def settings(self, settings):
+        settings["trusted_proxies"] = 1
+        return settings
+
+    def test_each_forwarded_client_counts(self, api, comment):
+        _vote_via_proxy(api, comment["id"], "10.9.0.1")
+        assert _vote_via_proxy(api, comment["id"], "10.9.0.2").json["up"] == 2
+        assert _vote_via_proxy(api, comment["id"], "10.9.0.2").json["up"] == 2

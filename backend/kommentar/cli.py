@@ -41,9 +41,16 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 @click.pass_obj
 def init(config_path: str | None, origins, database_url, anonymous, force) -> None:
     """Write a config file with a fresh secret key, and create the database."""
+    from .errors import KommentarError
+    from .identity import normalise_origin
+
     path = config_path or "kommentar.toml"
     if os.path.exists(path) and not force:
         raise click.ClickException(f"{path} exists; use --force to replace it")
+    try:  # before writing: a refused origin must not leave a half-made file behind
+        origins = [normalise_origin(origin) for origin in origins]
+    except KommentarError as error:
+        raise click.BadParameter(error.message, param_hint="--origin") from None
     lines = [
         "# Kommentar configuration: see the README for every setting.",
         f"secret_key = [{_toml(secrets.token_urlsafe(32))}]  # keep secret; rotate by prepending",
@@ -53,6 +60,7 @@ def init(config_path: str | None, origins, database_url, anonymous, force) -> No
     if database_url:
         lines.append(f"database_url = {_toml(database_url)}")
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # open's mode only applies to a new file, not one --force replaces
     with os.fdopen(fd, "w") as file:
         file.write("\n".join(lines) + "\n")
     app = _app(path)
@@ -70,7 +78,8 @@ def migrate(config_path: str | None) -> None:
     from . import db
 
     _app(config_path)
-    click.echo(f"schema at version {db.SCHEMA_VERSION}")
+    with db.database.connection_context():
+        click.echo(f"schema at version {db.schema_version()}")
 
 
 @main.command()

@@ -148,6 +148,14 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
     return comment
 
 
+def published(comment_id: int) -> Comment:
+    """A published comment, or NotFound."""
+    comment = Comment.get_or_none((Comment.id == comment_id) & (Comment.status == PUBLISHED))
+    if comment is None:
+        raise NotFound("No such comment.")
+    return comment
+
+
 def _site_of(comment: Comment, policy: Policy) -> Policy:
     if not policy.sites:
         return policy
@@ -203,7 +211,7 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
     ``voter`` is ``u:<account id>`` or ``a:<anonymous id>``. An anonymous vote is also
     matched by IP hash, so dropping the voter token does not buy a second vote.
     """
-    if value not in (1, -1, 0) or isinstance(value, bool):
+    if type(value) is not int or value not in (1, -1, 0):
         raise Invalid("A vote is 1, -1 or 0.", code="invalid_vote")
     with database.atomic():
         query = Comment.select().where(Comment.id == comment_id)
@@ -219,12 +227,13 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
         mine = Vote.voter == voter
         if voter.startswith("a:") and ip_hash:
             mine |= Vote.voter.startswith("a:") & (Vote.ip_hash == ip_hash)
-        existing = Vote.select().where((Vote.comment == comment.id) & mine).first()
+        existing = (Vote.select().where((Vote.comment == comment.id) & mine)
+                    .order_by((Vote.voter == voter).desc()).first())  # the voter's own row first
         if value == 0:
             if existing:
                 existing.delete_instance()
-        elif existing:
-            Vote.update(value=value).where(Vote.id == existing.id).execute()
+        elif existing:  # a row found by IP hash passes to the voter who now holds that address
+            Vote.update(value=value, voter=voter).where(Vote.id == existing.id).execute()
         else:
             Vote.create(comment=comment.id, voter=voter, value=value, ip_hash=ip_hash)
         up, down = (Vote.select(fn.COUNT(Vote.id).filter(Vote.value == 1),

@@ -32,6 +32,12 @@ def _bool(value: Any) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+def _text(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError(f"not text: {value!r}")
+    return value.strip()
+
+
 def _int(value: Any) -> int:
     # Only text and integers: int() would quietly cut a TOML 1.5 down to 1.
     if isinstance(value, bool) or not isinstance(value, int | str):
@@ -100,7 +106,7 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("database_url", None, str,
+    Setting("database_url", None, _text,
             "peewee database URL; default SQLite, kommentar.db beside the config file"),
     Setting("secret_key", None, _list,
             "signing keys, comma-separated: the first signs, all verify (rotation). Required"),
@@ -124,9 +130,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("trusted_proxies", 0, _int,
             "reverse proxies in front that set X-Forwarded-For (0: use the socket address)"),
     Setting("ratelimit", True, _bool, "rate limiting on or off"),
-    Setting("ratelimit_storage", "memory://", str,
+    Setting("ratelimit_storage", "memory://", _text,
             "where limit counters live: memory:// (one process) or redis://host:port"),
-    Setting("ratelimit_key_prefix", "kommentar", str,
+    Setting("ratelimit_key_prefix", "kommentar", _text,
             "prefix of the counters' keys, so several servers can share one Redis"),
     Setting("limit_post", "5/minute;60/hour", _rate, "new comments, per account or client"),
     Setting("limit_edit", "20/minute", _rate, "edits and deletions, per account or client"),

@@ -11,6 +11,7 @@ database up to date in order, one transaction per step, so upgrades keep data.
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 
 from peewee import (
@@ -18,6 +19,7 @@ from peewee import (
     DatabaseProxy,
     IntegerField,
     Model,
+    OperationalError,
     PostgresqlDatabase,
     SqliteDatabase,
     fn,
@@ -41,19 +43,19 @@ def open_database(url: str) -> Database:
         path = url[len("sqlite:///"):]
         if path and path != ":memory:":
             os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+            # It holds password hashes: readable by the server's user only (SQLite gives its
+            # -wal and -shm files the same mode).
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
                               timeout=10, check_same_thread=False)
     return connect_url(url, autoconnect=True)
 
 
 def init_app(app) -> None:
-    """Point the proxy at the configured database and connect around each request."""
+    """Point the proxy at the configured database; a request connects at its first query
+    (so /embed.js never touches the database) and closes the connection when it ends."""
     database.initialize(open_database(app.config["DATABASE_URL"]))
     migrate()
-
-    @app.before_request
-    def _connect() -> None:
-        database.connect(reuse_if_open=True)
 
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
@@ -101,9 +103,24 @@ def schema_version() -> int:
     return SchemaVersion.select(fn.MAX(SchemaVersion.version)).scalar() or 0
 
 
+def _connect_patiently(db: Database) -> None:
+    """Connect, retrying while another process turns a fresh SQLite file to WAL: that switch
+    needs a lock SQLite's busy timeout does not wait for, so starters could collide."""
+    deadline = time.monotonic() + SQLITE_PRAGMAS["busy_timeout"] / 1000
+    while True:
+        try:
+            db.connect(reuse_if_open=True)
+            return
+        except OperationalError as error:
+            if is_postgres() or "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 def migrate() -> int:
     """Apply every migration the database lacks, in order; return the resulting version."""
     db = database.obj
+    _connect_patiently(db)
     with db.connection_context():
         for version, step in enumerate(MIGRATIONS, start=1):
             with db.atomic():  # BEGIN IMMEDIATE on SQLite: concurrent starters queue here

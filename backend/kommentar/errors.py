@@ -60,17 +60,20 @@ class Conflict(KommentarError):
     code = "conflict"
 
 
-def init_app(app) -> None:
-    """Answer every error, ours or the framework's, as ``{"error": {"code", "message"}}``."""
+def reply(status: int, code: str, message: str, headers=None):
+    """The one error response: ``{"error": {"code", "message"}}`` with its status."""
     from flask import jsonify
+
+    response = jsonify(error={"code": code, "message": message})
+    response.status_code = status
+    response.headers.extend(headers or {})
+    return response
+
+
+def init_app(app) -> None:
+    """Answer every error, ours or the framework's, in the one JSON shape."""
     from peewee import OperationalError
     from werkzeug.exceptions import HTTPException
-
-    def reply(status: int, code: str, message: str, headers=None):
-        response = jsonify(error={"code": code, "message": message})
-        response.status_code = status
-        response.headers.extend(headers or {})
-        return response
 
     @app.errorhandler(KommentarError)
     def _domain(error: KommentarError):

@@ -14,11 +14,11 @@ import time
 from collections.abc import Callable
 
 from flask import current_app, g, request
-from flask_limiter import Limiter
+from flask_limiter import Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 
 from .config import ConfigError
-from .errors import KommentarError, Unauthorized
+from .errors import KommentarError, Unauthorized, reply
 
 _LIMITS = "_kommentar_limits"
 
@@ -70,7 +70,7 @@ def retry_after() -> int:
     limit = current_app.extensions["kommentar.limiter"].current_limit
     if limit is None:
         return 60
-    return max(1, math.ceil(limit.reset_at - time.time()))
+    return max(1, math.ceil(limit.window.reset_time - time.time()))
 
 
 def _failed(response) -> bool:
@@ -82,20 +82,22 @@ def init_app(app) -> None:
     try:
         limiter = Limiter(key_func=by_client, app=app, enabled=app.config["RATELIMIT"],
                           storage_uri=app.config["RATELIMIT_STORAGE"], strategy="moving-window",
-                          key_prefix=app.config["RATELIMIT_KEY_PREFIX"], headers_enabled=False)
+                          key_prefix=app.config["RATELIMIT_KEY_PREFIX"], headers_enabled=False,
+                          # Redis down: keep limiting, per process, rather than fail every write.
+                          in_memory_fallback_enabled=True)
     except ConfigurationError as error:
         raise ConfigError(f"ratelimit_storage: {error}") from None
     app.extensions["kommentar.limiter"] = limiter
     for endpoint, view in list(app.view_functions.items()):
         for setting, key, failed_only in getattr(view, _LIMITS, []):
             rate = app.config[setting.upper()]
-            view = limiter.limit(rate, key_func=key, scope=f"{endpoint}:{setting}",
+            # The scope is the setting, so routes sharing one (edit, delete) share one budget.
+            view = limiter.limit(rate, key_func=key, scope=setting,
                                  deduct_when=_failed if failed_only else None)(view)
         app.view_functions[endpoint] = view
 
-    @app.after_request
-    def _retry_after(response):
-        # errors.py shapes the 429's body; only the limiter knows when the window reopens.
-        if response.status_code == 429:
-            response.headers["Retry-After"] = str(retry_after())
-        return response
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(_error: RateLimitExceeded):
+        wait = retry_after()
+        return reply(429, "rate_limited", f"Too many requests; try again in {wait} seconds.",
+                     {"Retry-After": str(wait)})

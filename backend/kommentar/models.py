@@ -14,7 +14,7 @@ from peewee import (
     BooleanField,
     CharField,
     DateTimeField,
-    FloatField,
+    DoubleField,
     ForeignKeyField,
     IntegerField,
     Model,
@@ -82,7 +82,7 @@ class Comment(BaseModel):
     edited = DateTimeField(null=True)
     up = IntegerField(default=0)
     down = IntegerField(default=0)
-    score = FloatField(default=0.0)  # Wilson lower bound, for the "best" order
+    score = DoubleField(default=0.0)  # Wilson lower bound, for "best"; exact for the cursor
     ip_hash = CharField(max_length=64, null=True)
 
     class Meta:

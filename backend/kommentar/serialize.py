@@ -31,7 +31,7 @@ def node(item: Node) -> dict[str, Any]:
 
 
 def comment(item: Comment) -> dict[str, Any]:
-    """A single comment as written (no replies yet), for write responses."""
+    """A single comment with its Markdown source (no replies), for its author's forms."""
     user = item.author
     return {
         "id": item.id,
@@ -45,6 +45,7 @@ def comment(item: Comment) -> dict[str, Any]:
         "deleted": False,
         "replies": [],
         "status": item.status,
+        "text": item.text,
     }
 
 

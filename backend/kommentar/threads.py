@@ -8,6 +8,7 @@ keyset, so a deep page costs the same as the first; the cursor is opaque to clie
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from peewee import JOIN, SQL, fn
@@ -66,24 +67,26 @@ def _visible():
     return (Comment.status == PUBLISHED) | ((Comment.status == DELETED) & has_reply)
 
 
+_ID = r"([1-9][0-9]{0,15})"
+_SCORE = r"([0-9](?:\.[0-9]+)?(?:e-[0-9]+)?)"  # repr() of a float in [0, 1]
+_CURSOR = re.compile(rf"(oldest|newest):{_ID}|best:{_SCORE}/{_ID}")
+_MAX_ID = 2**53 - 1
+
+
 def parse_cursor(sort: str, cursor: str | None) -> tuple[float, int] | None:
     """The (score, id) a cursor from an earlier page stands for, checked against the sort."""
     if cursor is None:
         return None
-    try:
-        kind, _, rest = cursor.partition(":")
-        if kind != sort:
-            raise ValueError
-        if sort == "best":
-            score, _, last = rest.partition("/")
-            return float(score), int(last)
-        return 0.0, int(rest)
-    except ValueError:
-        raise Invalid("The cursor does not belong to this listing.",
-                      code="invalid_cursor") from None
+    match = _CURSOR.fullmatch(cursor)
+    kind = match and (match[1] or "best")
+    last = match and int(match[2] or match[4])
+    if not match or kind != sort or last > _MAX_ID:
+        raise Invalid("The cursor does not belong to this listing.", code="invalid_cursor")
+    return (float(match[3]) if match[3] else 0.0), last
 
 
 def _cursor(sort: str, node: Node) -> str:
+    # repr() of a float round-trips exactly, so the next page starts right after this one.
     return f"best:{node.score!r}/{node.id}" if sort == "best" else f"{sort}:{node.id}"
 
 
@@ -158,4 +161,5 @@ def votes_of(key: str, voter: str) -> dict[int, int]:
     return dict(Vote.select(Vote.comment, Vote.value)
                 .join(Comment, on=(Vote.comment == Comment.id))
                 .join(Thread, on=(Comment.thread == Thread.id))
-                .where((Thread.key == key) & (Vote.voter == voter)).tuples())
+                .where((Thread.key == key) & (Vote.voter == voter)
+                       & (Comment.status == PUBLISHED)).tuples())

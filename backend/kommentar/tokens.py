@@ -24,6 +24,7 @@ VOTER = "kommentar.voter"
 # A token starts with a letter naming its purpose, so one Authorization header can carry any
 # of them and the server knows which check applies without trying each salt in turn.
 _PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v."}
+_EXPIRED = {SESSION: "session_expired", EDIT: "edit_expired", VOTER: "token_expired"}
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:
@@ -49,7 +50,7 @@ def unsign(purpose: str, token: str, max_age: int | None) -> Any:
     try:
         return _serializer(purpose).loads(token[len(_PREFIX[purpose]):], max_age=max_age)
     except SignatureExpired:
-        raise Unauthorized("This token has expired.", code="token_expired") from None
+        raise Unauthorized("This token has expired.", code=_EXPIRED[purpose]) from None
     except BadSignature:
         raise Unauthorized("This token is not valid.", code="unauthorized") from None
 

@@ -11,7 +11,6 @@ from .threads import voter_id
 
 bp = Blueprint("comments", __name__)
 
-MAX_ID = req.MAX_ID
 
 
 @bp.post("/comments")
@@ -37,25 +36,32 @@ def _edit_grant() -> int | None:
     return grant if isinstance(grant, int) else None
 
 
-@bp.patch(f"/comments/<int(max={MAX_ID}):comment_id>")
+@bp.get("/comments/<int:comment_id>")
+def get_comment(comment_id: int):
+    """One published comment with its Markdown source, for the author's edit form."""
+    return jsonify(serialize.comment(comments.published(req.stored_id(comment_id))))
+
+
+@bp.patch("/comments/<int:comment_id>")
 @limited("limit_edit")
 def edit_comment(comment_id: int):
     """Replace the text of one's own comment."""
     data = req.body()
-    comment = comments.edit(comment_id, data.get("text"), req.author(), req.policy(),
-                            edit_grant=_edit_grant())
+    comment = comments.edit(req.stored_id(comment_id), data.get("text"), req.author(),
+                            req.policy(), edit_grant=_edit_grant())
     return jsonify(serialize.comment(comment))
 
 
-@bp.delete(f"/comments/<int(max={MAX_ID}):comment_id>")
+@bp.delete("/comments/<int:comment_id>")
 @limited("limit_edit")
 def delete_comment(comment_id: int):
     """Withdraw one's own comment."""
-    comments.delete(comment_id, req.author(), req.policy(), edit_grant=_edit_grant())
+    comments.delete(req.stored_id(comment_id), req.author(), req.policy(),
+                    edit_grant=_edit_grant())
     return "", 204
 
 
-@bp.post(f"/comments/<int(max={MAX_ID}):comment_id>/vote")
+@bp.post("/comments/<int:comment_id>/vote")
 @limited("limit_vote")
 def vote(comment_id: int):
     """Vote up (1), down (-1) or withdraw (0); a first anonymous vote mints a voter token."""
@@ -64,8 +70,9 @@ def vote(comment_id: int):
     if voter is None:
         minted = comments.new_voter()
         voter = f"a:{minted}"
-    up, down, mine = comments.vote(comment_id, voter, data.get("value"), req.policy(),
-                                   ip_hash=req.client_hash(), user=req.session_user())
+    up, down, mine = comments.vote(req.stored_id(comment_id), voter, data.get("value"),
+                                   req.policy(), ip_hash=req.client_hash(),
+                                   user=req.session_user())
     result = {"up": up, "down": down, "mine": mine}
     if minted:
         result["voter_token"] = tokens.sign(tokens.VOTER, minted)

@@ -22,7 +22,8 @@ def config():
     policy = req.policy().site(site_origin(request.args.get("origin")
                                            or request.headers.get("Origin")))
     return jsonify(anonymous=policy.anonymous, voting=policy.voting,
-                   max_length=policy.max_length, edit_window=current_app.config["EDIT_WINDOW"])
+                   account_edit=policy.account_edit, max_length=policy.max_length,
+                   edit_window=current_app.config["EDIT_WINDOW"])
 
 
 @cache

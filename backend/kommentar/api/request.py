@@ -13,7 +13,7 @@ from flask import current_app, g, request
 
 from .. import tokens
 from ..comments import Author, Policy
-from ..errors import Invalid, Unauthorized
+from ..errors import Invalid, NotFound, Unauthorized
 from ..models import User
 
 MAX_ID = 2**53 - 1  # ids beyond this cannot be stored, and JavaScript cannot hold them exactly
@@ -43,15 +43,23 @@ def comment_id(value: Any, what: str = "comment") -> int:
     return value
 
 
-def arg(name: str, required: bool = False, max_length: int = 4096) -> str | None:
-    """One query parameter, given at most once."""
+def stored_id(value: int) -> int:
+    """A comment id from the path; ids beyond what can be stored name nothing (404)."""
+    if value > MAX_ID:
+        raise NotFound("No such comment.")
+    return value
+
+
+def arg(name: str, required: bool = False, code: str | None = None) -> str | None:
+    """One query parameter, given at most once; errors carry ``code`` (``invalid_<name>``)."""
+    code = code or f"invalid_{name}"
     values = request.args.getlist(name)
     if not values:
         if required:
-            raise Invalid(f"The query parameter {name!r} is required.", code=f"invalid_{name}")
+            raise Invalid(f"The query parameter {name!r} is required.", code=code)
         return None
-    if len(values) > 1 or len(values[0]) > max_length:
-        raise Invalid(f"The query parameter {name!r} must be given once.", code=f"invalid_{name}")
+    if len(values) > 1:
+        raise Invalid(f"The query parameter {name!r} must be given once.", code=code)
     return values[0]
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import re
+
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import serialize, threads, tokens
@@ -17,17 +20,24 @@ MAX_COUNT_URLS = 100
 @bp.get("/threads")
 def get_thread():
     """A thread's header and one page of its top-level comments with their replies."""
-    key, url = thread_key(req.arg("url", required=True), req.arg("id"), req.policy())
-    sort = req.arg("sort") or "oldest"
+    key, url = thread_key(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
+                          req.policy())
+    sort = req.arg("sort")
     limit = req.arg("limit")
     if limit is not None:
-        if not limit.isdigit() or not 1 <= int(limit) <= current_app.config["MAX_PAGE_SIZE"]:
-            raise Invalid(f"limit must be a whole number from 1 to "
-                          f"{current_app.config['MAX_PAGE_SIZE']}.", code="invalid_limit")
+        largest = current_app.config["MAX_PAGE_SIZE"]
+        if not re.fullmatch(r"[0-9]{1,7}", limit) or not 1 <= int(limit) <= largest:
+            raise Invalid(f"limit must be a whole number from 1 to {largest}.",
+                          code="invalid_limit")
         limit = int(limit)
-    page = threads.page(key, sort, limit, req.arg("after", max_length=200))
-    return jsonify(thread=serialize.thread(page.thread, url),
-                   comments=[serialize.node(node) for node in page.comments], next=page.next)
+    page = threads.page(key, "oldest" if sort is None else sort, limit,
+                        req.arg("after", code="invalid_cursor"))
+    response = jsonify(thread=serialize.thread(page.thread, url),
+                       comments=[serialize.node(node) for node in page.comments], next=page.next)
+    # The document is the same for every reader: a re-fetch with its ETag costs a 304.
+    response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
 
 
 @bp.get("/counts")
@@ -46,7 +56,8 @@ def get_counts():
 @bp.get("/votes")
 def get_votes():
     """The caller's own votes on one page (needs a session or voter token)."""
-    key, _ = thread_key(req.arg("url", required=True), req.arg("id"), req.policy())
+    key, _ = thread_key(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
+                        req.policy())
     voter = voter_id()
     votes = threads.votes_of(key, voter) if voter else {}
     return jsonify(votes={str(comment): value for comment, value in votes.items()})
