@@ -16,26 +16,14 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.request
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from support import PG_DSN, SITE, Api, missing
 
 ROOT = Path(__file__).resolve().parents[1]
-SITE = "http://127.0.0.1:8000"  # the site origin the API tests post from
-PG_DSN = os.environ.get("KOMMENTAR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
-REQUIRE = os.environ.get("KOMMENTAR_REQUIRE_SERVICES") == "1"
-
-
-def missing(reason: str):
-    """Skip for a missing service, or fail when CI says every service must be there."""
-    if REQUIRE:
-        pytest.fail(f"{reason} (KOMMENTAR_REQUIRE_SERVICES=1 makes this mandatory)")
-    pytest.skip(reason)
-
-
 # --- PostgreSQL: one scratch database per test session, emptied between tests -----------------
 
 @pytest.fixture(scope="session")
@@ -108,54 +96,6 @@ def app(settings):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-class Api:
-    """Calls the API the way the widget does: JSON bodies, the site's Origin, a bearer token."""
-
-    def __init__(self, client):
-        self.client = client
-        self.token: str | None = None
-
-    def headers(self, token=None, **extra):
-        headers = {"Origin": SITE, **extra}
-        token = token or self.token
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        return headers
-
-    def get(self, path, token=None, **params):
-        return self.client.get(path, query_string=params, headers=self.headers(token))
-
-    def post(self, path, body=None, token=None):
-        return self.client.post(path, json=body if body is not None else {},
-                                headers=self.headers(token))
-
-    def patch(self, path, body, token=None):
-        return self.client.patch(path, json=body, headers=self.headers(token))
-
-    def delete(self, path, token=None):
-        return self.client.delete(path, headers=self.headers(token))
-
-    def comment(self, text="A comment.", url=f"{SITE}/post", **fields):
-        """Post a comment (anonymously as 'Reader' unless signed in) and return its JSON."""
-        body = {"url": url, "text": text, **fields}
-        if not self.token:
-            body.setdefault("name", "Reader")
-        response = self.post("/api/comments", body)
-        assert response.status_code == 201, response.json
-        return response.json
-
-    def register(self, username="alice", password="correct horse battery"):
-        response = self.post("/api/auth/register", {"username": username, "password": password})
-        assert response.status_code == 201, response.json
-        self.token = response.json["token"]
-        return response.json["user"]
-
-    def thread(self, url=f"{SITE}/post", **params):
-        response = self.get("/api/threads", url=url, **params)
-        assert response.status_code == 200, response.json
-        return response.json
 
 
 @pytest.fixture
@@ -283,16 +223,3 @@ def start_site(start_server):
     for httpd in running:
         httpd.shutdown()
         httpd.server_close()
-
-
-def http_json(method: str, url: str, body: bytes | None = None, headers: dict | None = None):
-    """One HTTP request to a real server: (status, headers, parsed JSON or None)."""
-    import json
-
-    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            raw, status, head = response.read(), response.status, response.headers
-    except urllib.error.HTTPError as error:
-        raw, status, head = error.read(), error.code, error.headers
-    return status, head, (json.loads(raw) if raw else None)

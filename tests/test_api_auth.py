@@ -5,7 +5,7 @@ from __future__ import annotations
 import itsdangerous.timed
 import pytest
 from argon2 import PasswordHasher
-from conftest import Api
+from support import Api
 
 from kommentar import create_app
 

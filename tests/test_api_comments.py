@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itsdangerous.timed
 import pytest
-from conftest import SITE
+from support import SITE
 
 POST = f"{SITE}/post"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SITE
+from support import SITE
 
 POST = f"{SITE}/post"
 JSON = {"Origin": SITE, "Content-Type": "application/json"}

@@ -4,7 +4,7 @@ and the cost of a fetch in queries."""
 from __future__ import annotations
 
 import pytest
-from conftest import SITE
+from support import SITE
 
 POST = f"{SITE}/post"
 

@@ -8,7 +8,7 @@ import json
 import uuid
 
 import pytest
-from conftest import SITE, Api, http_json, missing
+from support import SITE, Api, http_json, missing
 
 from kommentar import create_app
 

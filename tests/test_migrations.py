@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import Api
+from support import Api
 
 from kommentar import create_app, db
 

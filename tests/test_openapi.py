@@ -14,10 +14,10 @@ import re
 from importlib import resources
 
 import pytest
-from conftest import SITE, Api
 from jsonschema import Draft202012Validator
 from referencing import Registry
 from referencing.jsonschema import DRAFT202012
+from support import SITE, Api
 
 DOCUMENT = json.loads(
     resources.files("kommentar.api").joinpath("openapi.json").read_text("utf-8"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from conftest import SITE, http_json
+from support import SITE, http_json
 
 
 def test_served_thread_round_trip(start_server):

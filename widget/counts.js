@@ -1,0 +1,24 @@
+/**
+ * Count badges for listing pages: every `[data-kommentar-count="URL"]` element gets that
+ * page's comment count ("3 comments"), all of them from one batched request.
+ */
+
+/**
+ * @param {import("./api.js").Api} api
+ * @param {import("./i18n.js").Translator} tr
+ * @param {Element[]} badges
+ */
+export async function fillCounts(api, tr, badges) {
+  const urlOf = (/** @type {Element} */ badge) =>
+    new URL(badge.getAttribute("data-kommentar-count") || location.href, document.baseURI).href.split("#")[0];
+  const urls = [...new Set(badges.map(urlOf))];
+  try {
+    const { counts } = await api.counts(urls);
+    for (const badge of badges) {
+      const count = counts[urlOf(badge)];
+      if (count != null) badge.textContent = tr.t("count", { n: count });
+    }
+  } catch {
+    // Counts are decoration: a listing page stays as it was when the server is away.
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * The embed loader. A site adds `<script src="https://comments.example.com/embed.js" async>`
+ * and, optionally, `<div data-kommentar>` where the thread should appear. The loader finds
+ * its server from its own src, reads the data attributes of the script and the container,
+ * fills any `[data-kommentar-count]` badges, and mounts the thread.
+ */
+
+import { createApi } from "./api.js";
+import { fillCounts } from "./counts.js";
+import { loadTranslator } from "./i18n.js";
+import { languageCandidates, readOptions } from "./options.js";
+import { openStore } from "./storage.js";
+import { mountThread } from "./thread.js";
+
+// currentScript is only set while this script first runs: take it before anything awaits.
+const script = /** @type {HTMLScriptElement | null} */ (document.currentScript);
+if (script) {
+  if (document.readyState == "loading") document.addEventListener("DOMContentLoaded", () => start(script));
+  else start(script);
+}
+
+/**
+ * Mount every thread on the page and fill its count badges.
+ * @param {HTMLScriptElement} script
+ */
+function start(script) {
+  const server = new URL(".", script.src).href;
+  const api = createApi(server);
+  const page = { href: location.href, title: document.title };
+  /** @param {string | null} lang */
+  const translator = (lang) =>
+    loadTranslator(languageCandidates([lang, document.documentElement.lang, ...navigator.languages]));
+
+  const badges = [...document.querySelectorAll("[data-kommentar-count]")];
+  if (badges.length) fillCounts(api, translator(script.dataset.lang || null), badges);
+
+  let hosts = [.../** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-kommentar]"))];
+  if (!hosts.length && !badges.length) {
+    const host = document.createElement("div");
+    script.after(host);
+    hosts = [host];
+  }
+  for (const host of hosts) {
+    if (host.shadowRoot) continue;
+    const options = readOptions([{ ...script.dataset }, { ...host.dataset }], page);
+    mountThread(host, options, api, openStore(server), translator(options.lang));
+  }
+}

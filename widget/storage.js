@@ -1,0 +1,87 @@
+/**
+ * What the widget remembers for a reader, per comment server, in localStorage:
+ * the session token, the anonymous voter token, edit tokens with their expiry,
+ * the name last used and the chosen sort order. Never cookies.
+ */
+
+/**
+ * @typedef {object} Remembered
+ * @property {string} [token]    session token of a signed-in reader
+ * @property {string} [voter]    anonymous voter token
+ * @property {string} [name]     name given when commenting without an account
+ * @property {string} [sort]
+ * @property {Record<string, {token: string, expires: number}>} [edits]  by comment id
+ */
+
+/**
+ * @typedef {object} ReaderStore
+ * @property {<K extends keyof Remembered>(key: K) => Remembered[K]} get
+ * @property {<K extends keyof Remembered>(key: K, value: Remembered[K]) => void} set
+ * @property {(id: number) => string | null} editToken  an unexpired edit token for a comment
+ * @property {(id: number, token: string, seconds: number) => void} keepEditToken
+ */
+
+/**
+ * The reader's store for one server. Falls back to memory where storage is blocked.
+ * @param {string} server
+ * @param {Pick<Storage, "getItem" | "setItem">} [storage]
+ * @returns {ReaderStore}
+ */
+export function openStore(server, storage = localStorageOrNull() || memoryStorage()) {
+  const key = "kommentar:" + server;
+  /** @returns {Remembered} */
+  const read = () => {
+    try {
+      return JSON.parse(storage.getItem(key) || "{}");
+    } catch {
+      return {};
+    }
+  };
+  /** @param {Remembered} data */
+  const write = (data) => {
+    try {
+      storage.setItem(key, JSON.stringify(data));
+    } catch {
+      // Storage full or blocked: the reader is simply not remembered.
+    }
+  };
+
+  return {
+    get: (name) => read()[name],
+    set(name, value) {
+      const data = read();
+      data[name] = value;
+      write(data);
+    },
+    editToken(id) {
+      const grant = (read().edits || {})[id];
+      return grant && grant.expires > Date.now() ? grant.token : null;
+    },
+    keepEditToken(id, token, seconds) {
+      const data = read();
+      const now = Date.now();
+      const edits = Object.fromEntries(
+        Object.entries(data.edits || {}).filter(([, grant]) => grant.expires > now),
+      );
+      edits[id] = { token, expires: now + seconds * 1000 };
+      data.edits = edits;
+      write(data);
+    },
+  };
+}
+
+/** The page's localStorage, or null where reading it throws (sandboxed frames, privacy modes). */
+function localStorageOrNull() {
+  try {
+    return window.localStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** @returns {Pick<Storage, "getItem" | "setItem">} */
+function memoryStorage() {
+  /** @type {Map<string, string>} */
+  const items = new Map();
+  return { getItem: (key) => items.get(key) ?? null, setItem: (key, value) => void items.set(key, value) };
+}
