@@ -49,10 +49,10 @@ build: node_modules/.installed
 
 ## check-embed: fail when the committed embed.js differs from a fresh build of widget/
 check-embed: node_modules/.installed
-	cp embed.js $(VENV)/embed.committed.js
+	cp embed.js node_modules/.embed.committed.js
 	npm run --silent build
-	@cmp -s embed.js $(VENV)/embed.committed.js || { \
-		cp $(VENV)/embed.committed.js embed.js; \
+	@cmp -s embed.js node_modules/.embed.committed.js || { \
+		cp node_modules/.embed.committed.js embed.js; \
 		echo "embed.js is stale: run 'make build' and commit it"; exit 1; }
 
 clean:
