@@ -7,6 +7,7 @@ checkout serves the repository's top-level copy that esbuild writes.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 from pathlib import Path
 
 from flask import Response, request
@@ -19,14 +20,20 @@ def _script() -> Path:
     return PACKAGED if PACKAGED.is_file() else CHECKOUT
 
 
+@lru_cache(maxsize=2)
+def _read(path: Path, _modified: int) -> tuple[bytes, str]:
+    """The script and its ETag, read again only when the file changes (a rebuild)."""
+    body = path.read_bytes()
+    return body, hashlib.blake2b(body, digest_size=16).hexdigest()
+
+
 def init_app(app) -> None:
     """Add the ``/embed.js`` route."""
 
     @app.get("/embed.js")
     def embed():
         path = _script()
-        body = path.read_bytes()
-        etag = hashlib.sha256(body).hexdigest()[:32]
+        body, etag = _read(path, path.stat().st_mtime_ns)
         response = Response(body, mimetype="text/javascript")
         response.set_etag(etag)
         # Site owners reference a fixed URL, so browsers revalidate after an hour; an upgrade

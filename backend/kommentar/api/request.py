@@ -81,8 +81,8 @@ def session_user() -> User | None:
     widget learns to drop it rather than silently posting as nobody. Tokens made for
     other purposes (voter, edit) are not sessions and leave the caller anonymous.
     """
-    if "session_user" not in g:
-        g.session_user = None
+    if "session_user" not in g:  # only a verdict is cached: a refused token raises every time
+        user = None
         token = bearer()
         if token is not None and tokens.is_for(tokens.SESSION, token):
             payload = tokens.unsign(tokens.SESSION, token, current_app.config["SESSION_MAX_AGE"])
@@ -91,7 +91,7 @@ def session_user() -> User | None:
             if user is None or user.session_version != payload.get("v"):
                 raise Unauthorized("This session has ended; log in again.",
                                    code="session_expired")
-            g.session_user = user
+        g.session_user = user
     return g.session_user
 
 
