@@ -114,3 +114,35 @@ def test_processes_starting_together_on_a_fresh_database_all_come_up(database_ur
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     assert db.database.execute_sql("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
+
+
+def _back_to_version_1():
+    """Turn today's database into one as version 1 shipped it (no moderation columns).
+
+    Plain ALTER TABLE: rebuilding the table, as peewee's SQLite migrator does to drop a
+    column, would fire the replies' ON DELETE CASCADE and lose them."""
+    database = db.database.obj
+    with database.atomic():
+        for statement in ('DROP TABLE "ban"', 'DROP TABLE "audit_entry"',
+                          'DROP INDEX "comment_status_id"', 'DROP INDEX "comment_ip_hash_id"',
+                          *(f'ALTER TABLE "comment" DROP COLUMN "{column}"' for column in
+                            ("pinned", "spam_reason", "status_before", "status_changed")),
+                          "DELETE FROM kommentar_schema WHERE version > 1"):
+            database.execute_sql(statement)
+
+
+def test_version_1_database_upgrades_to_moderation_and_keeps_its_comments(api, settings):
+    first = api.comment("Written before moderation existed.")
+    reply = api.comment("A reply.", parent=first["id"])
+    _back_to_version_1()
+    assert db.schema_version() == 1
+    assert "pinned" not in {c.name for c in db.database.get_columns("comment")}
+
+    upgraded = Api(create_app(settings).test_client())
+    assert db.schema_version() == db.SCHEMA_VERSION
+    [comment] = upgraded.thread()["comments"]
+    assert comment["id"] == first["id"] and comment["replies"][0]["id"] == reply["id"]
+    from kommentar.models import Ban, Comment
+
+    assert Comment.get_by_id(first["id"]).pinned is False
+    assert Ban.select().count() == 0

@@ -25,6 +25,8 @@ from peewee import (
     fn,
 )
 from playhouse.db_url import connect as connect_url
+from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import migrate as run_migrations
 
 database = DatabaseProxy()
 
@@ -81,15 +83,36 @@ class SchemaVersion(Model):
 
 
 def _initial_schema(db: Database) -> None:
-    from .models import MODELS
+    """Version 1: the comment server's tables as first shipped (comments, votes, accounts).
 
-    db.create_tables(MODELS)
+    Only an empty database starts here, and it is built at once from today's models (see
+    ``migrate``), so this step names no columns of its own."""
+
+
+def _moderation(db: Database) -> None:
+    """Version 2: pinning, spam reasons, undoable deletion, bans and the audit log."""
+    from .models import AuditEntry, Ban, Comment
+
+    migrator = SchemaMigrator.from_database(db)
+    # Not through the migrator: on SQLite it adds a NOT NULL column by rebuilding the table,
+    # and dropping the old one fires ON DELETE CASCADE on every reply. Plain SQL keeps them.
+    db.execute_sql('ALTER TABLE "comment" ADD COLUMN "pinned" BOOLEAN NOT NULL DEFAULT FALSE')
+    run_migrations(
+        migrator.add_column("comment", "spam_reason", Comment.spam_reason),
+        migrator.add_column("comment", "status_before", Comment.status_before),
+        migrator.add_column("comment", "status_changed", Comment.status_changed),
+        migrator.add_index("comment", ("status", "id")),
+        migrator.add_index("comment", ("ip_hash", "id")),
+    )
+    db.create_tables([Ban, AuditEntry])
 
 
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
+    _moderation,
     # Append new steps here; never edit a step that has shipped. Use playhouse.migrate's
-    # schema migrator for column changes so that SQLite and PostgreSQL both follow.
+    # schema migrator for nullable columns and indexes; anything that would make it rebuild
+    # a SQLite table (NOT NULL, renames, type changes) loses rows through ON DELETE CASCADE.
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -122,6 +145,16 @@ def migrate() -> int:
     db = database.obj
     _connect_patiently(db)
     with db.connection_context():
+        with db.atomic():
+            if is_postgres():
+                db.execute_sql("SELECT pg_advisory_xact_lock(%s)", (_MIGRATION_LOCK,))
+            SchemaVersion.create_table(safe=True)
+            if schema_version() == 0:  # an empty database is built as it is today, in one go
+                from .models import MODELS
+
+                db.create_tables(MODELS)
+                SchemaVersion.insert_many([(v,) for v in range(1, SCHEMA_VERSION + 1)],
+                                          fields=[SchemaVersion.version]).execute()
         for version, step in enumerate(MIGRATIONS, start=1):
             with db.atomic():  # BEGIN IMMEDIATE on SQLite: concurrent starters queue here
                 if is_postgres():

@@ -84,12 +84,18 @@ class Comment(BaseModel):
     down = IntegerField(default=0)
     score = DoubleField(default=0.0)  # Wilson lower bound, for "best"; exact for the cursor
     ip_hash = CharField(max_length=64, null=True)
+    pinned = BooleanField(default=False)  # shown first in its thread, in every order
+    spam_reason = CharField(max_length=200, null=True)  # why a defence or moderator held it
+    status_before = CharField(max_length=10, null=True)  # what "undo delete" restores
+    status_changed = DateTimeField(null=True)  # when it was deleted: starts the undo window
 
     class Meta:
         indexes = (
             (("thread", "parent", "id"), False),
             (("thread", "parent", "score", "id"), False),
             (("root", "id"), False),
+            (("status", "id"), False),
+            (("ip_hash", "id"), False),
         )
 
 
@@ -111,4 +117,35 @@ class Vote(BaseModel):
         )
 
 
-MODELS = [User, Thread, Comment, Vote]
+class Ban(BaseModel):
+    """A hold on an account or an IP hash: its new comments wait in the moderation queue.
+
+    ``kind`` is ``ban`` (set by a moderator; also refuses votes) or ``spam`` (set when a
+    moderator marks its comment as spam). ``until`` NULL means for good.
+    """
+
+    id = AutoField()
+    target = CharField(max_length=80)  # "u:<account id>" or "ip:<hash>"
+    kind = CharField(max_length=10, default="ban")
+    until = DateTimeField(null=True)
+    reason = CharField(max_length=200, default="")
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("target", "kind"), True),)
+
+
+class AuditEntry(BaseModel):
+    """One moderator action: who did what to which things, and when."""
+
+    id = AutoField()
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    actor_name = CharField(max_length=40)  # kept if the account goes
+    action = CharField(max_length=40)
+    target = CharField(max_length=200)  # "comment:12", "3 comments", "thread:4", "ip:ab12…"
+    detail = TextField(default="")
+    created = DateTimeField(default=utcnow, index=True)
+
+
+MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry]
