@@ -78,8 +78,10 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def settings(database_url):
     """The configuration a test's app is built from; tests may change it before ``app``."""
+    # No form-timestamp check by default: tests post at machine speed (test_defences.py
+    # turns it on).
     return {"secret_key": "test-" + secrets.token_hex(8), "origins": SITE,
-            "database_url": database_url, "ratelimit": False}
+            "database_url": database_url, "ratelimit": False, "spam_min_seconds": 0}
 
 
 @pytest.fixture
@@ -154,6 +156,7 @@ def start_server(tmp_path):
         env = {**os.environ,
                "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
                "KOMMENTAR_ORIGINS": origins,
+               "KOMMENTAR_SPAM_MIN_SECONDS": "0",  # browsers driven by tests type instantly
                "KOMMENTAR_DATABASE_URL": f"sqlite:///{tmp_path / f'server-{port}.db'}"}
         env.pop("KOMMENTAR_CONFIG", None)
         env.update({f"KOMMENTAR_{k.upper()}": str(v) for k, v in settings.items()})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itsdangerous.timed
 import pytest
 from argon2 import PasswordHasher
-from support import Api
+from support import Api, Clock
 
 from kommentar import create_app
 
@@ -210,19 +210,6 @@ def test_authorization_that_is_not_bearer_is_401(client, header):
 
 def test_me_without_a_token_is_401(api):
     assert_error(me(api, None), 401, "unauthorized")
-
-
-class Clock:
-    """Stands in for the ``time`` module inside itsdangerous, running ``offset`` seconds ahead."""
-
-    def __init__(self, offset: float):
-        import time
-
-        self._time = time.time
-        self.offset = offset
-
-    def time(self) -> float:
-        return self._time() + self.offset
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def test_comment_has_the_documented_fields(api):
     created = api.comment("Hello", name="Ada")
     [node] = api.thread()["comments"]
     assert set(node) == {"id", "parent", "author", "html", "created", "edited", "up", "down",
-                         "deleted", "replies"}
+                         "deleted", "pinned", "replies"}
     assert node["author"] == {"name": "Ada", "id": None}
     assert node["created"] == created["created"] and node["created"].endswith("Z")
 
@@ -265,3 +265,44 @@ def test_refetch_with_the_etag_is_a_304_until_the_thread_changes(api):
     changed = api.client.get("/api/threads", query_string={"url": POST},
                              headers={"If-None-Match": etag})
     assert changed.status_code == 200 and changed.headers["ETag"] != etag
+
+
+def _pin(comment_id):
+    from kommentar.models import Comment
+
+    Comment.update(pinned=True).where(Comment.id == comment_id).execute()
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest", "best"])
+def test_pinned_comments_come_first_in_every_order(api, sort):
+    ids = [api.comment(f"c{n}")["id"] for n in range(5)]
+    _pin(ids[3])
+    _pin(ids[1])
+    order = [c["id"] for c in api.thread(sort=sort)["comments"]]
+    pinned_order = [ids[1], ids[3]] if sort != "newest" else [ids[3], ids[1]]
+    assert order[:2] == pinned_order
+    assert [c["pinned"] for c in api.thread(sort=sort)["comments"]] == [True] * 2 + [False] * 3
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest", "best"])
+def test_paging_across_pinned_comments_shows_each_once(api, sort):
+    ids = [api.comment(f"c{n}")["id"] for n in range(6)]
+    for pinned in (ids[2], ids[4], ids[5]):
+        _pin(pinned)
+    seen, after = [], None
+    while True:
+        body = api.thread(sort=sort, limit=2, **({"after": after} if after else {}))
+        seen += [c["id"] for c in body["comments"]]
+        if not (after := body["next"]):
+            break
+    assert seen == [c["id"] for c in api.thread(sort=sort)["comments"]]
+    assert sorted(seen) == sorted(ids)
+
+
+def test_page_ending_on_a_pruned_placeholder_still_continues(api):
+    first, gone, last = (api.comment(t) for t in ("first", "gone", "last"))
+    api.delete(f"/api/comments/{gone['id']}", token=gone["edit_token"])
+    # A deleted comment without replies is not fetched, so pages still cover the rest.
+    body = api.thread(limit=1)
+    second = api.thread(limit=1, after=body["next"])
+    assert [c["id"] for c in body["comments"] + second["comments"]] == [first["id"], last["id"]]

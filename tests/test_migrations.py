@@ -125,8 +125,10 @@ def _back_to_version_1():
     with database.atomic():
         for statement in ('DROP TABLE "ban"', 'DROP TABLE "audit_entry"',
                           'DROP INDEX "comment_status_id"', 'DROP INDEX "comment_ip_hash_id"',
+                          'DROP INDEX "comment_fingerprint_created"',
                           *(f'ALTER TABLE "comment" DROP COLUMN "{column}"' for column in
-                            ("pinned", "spam_reason", "status_before", "status_changed")),
+                            ("pinned", "spam_reason", "status_before", "status_changed",
+                             "fingerprint")),
                           "DELETE FROM kommentar_schema WHERE version > 1"):
             database.execute_sql(statement)
 

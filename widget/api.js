@@ -91,7 +91,7 @@ export function createApi(base) {
      */
     votes: (query, token) => call("GET", "votes", query, token),
     /**
-     * @param {{url: string, id?: string | null, text: string, parent?: number | null, name?: string, title?: string}} body
+     * @param {{url: string, id?: string | null, text: string, parent?: number | null, name?: string, title?: string, website?: string, form_token?: string}} body
      * @param {string | null} token
      * @returns {Promise<Comment>}
      */

@@ -155,8 +155,8 @@ export function renderComment(ctx, comment, depth, parentName) {
         label: t("replyTo", { name }),
         submit: t("submitReply"),
         withName: !ctx.me,
-        send: async (text, author) => {
-          await ctx.publish({ text, name: author, parent: comment, into: replies, depth: depth + 1 });
+        send: async (text, author, trap) => {
+          await ctx.publish({ text, name: author, trap, parent: comment, into: replies, depth: depth + 1 });
           closeReply();
         },
         cancel: closeReply,

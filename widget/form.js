@@ -17,7 +17,7 @@ let lastId = 0;
  * @param {object} form
  * @param {string} form.label
  * @param {string} form.submit          the label of the submit button
- * @param {(text: string, name?: string) => Promise<void>} form.send
+ * @param {(text: string, name?: string, trap?: string) => Promise<void>} form.send
  * @param {() => void} [form.cancel]    shows a Cancel button when given
  * @param {string} [form.initial]
  * @param {boolean} [form.withName]     ask for a name (anonymous comments)
@@ -40,12 +40,15 @@ export function textForm(ctx, { label, submit, send, cancel, initial = "", withN
     { part: "textarea", name: "text", rows: 5, maxlength: ctx.config.max_length, "aria-describedby": hintId },
     initial,
   );
+  // A honeypot: hidden from people and screen readers, filled in by form-filling bots.
+  const trap = h("input", { name: "website", class: "vh", tabindex: -1, autocomplete: "off", "aria-hidden": "true" });
   const error = errorLine();
   let busy = false;
   const form = h(
     "form",
     { part: "form", novalidate: true, onsubmit: post },
     name && h("label", {}, t("name"), name),
+    trap,
     h("label", {}, label, text),
     h("p", { class: "hint", id: hintId }, t("hint")),
     error,
@@ -74,7 +77,7 @@ export function textForm(ctx, { label, submit, send, cancel, initial = "", withN
     text.value = "";
     if (author) ctx.store.set("name", author);
     try {
-      await send(body, author);
+      await send(body, author, trap.value);
     } catch (failure) {
       text.value = body;
       error.textContent = ctx.tr.error(failure);

@@ -25,6 +25,7 @@ import { adoptStyles } from "./styles.js";
  * @typedef {object} Draft
  * @property {string} text
  * @property {string} [name]
+ * @property {string} [trap]        the honeypot field's value
  * @property {Comment | null} parent
  * @property {HTMLElement} into     the element the new comment is shown in
  * @property {number} depth
@@ -192,7 +193,7 @@ export async function mountThread(host, options, api, store, tr) {
           label: t("text"),
           submit: t("submit"),
           withName: !ctx.me,
-          send: (text, name) => publish({ text, name, parent: null, into: list, depth: 0 }),
+          send: (text, name, trap) => publish({ text, name, trap, parent: null, into: list, depth: 0 }),
         })
       : null;
     const closed = ctx.locked && h("p", { class: "note" }, t("closed"));
@@ -223,7 +224,7 @@ export async function mountThread(host, options, api, store, tr) {
   }
 
   /** Show the comment at once, then swap in the server's version (or take it back). */
-  async function publish(/** @type {Draft} */ { text, name, parent, into, depth }) {
+  async function publish(/** @type {Draft} */ { text, name, trap, parent, into, depth }) {
     const me = ctx.me;
     // What the comment view needs to show a comment the server has not answered for yet.
     const draft = /** @type {Comment} */ (
@@ -243,7 +244,15 @@ export async function mountThread(host, options, api, store, tr) {
     let comment;
     try {
       comment = await api.post(
-        { ...where, text, parent: parent && parent.id, name: me ? undefined : name, title: options.title },
+        {
+          ...where,
+          text,
+          parent: parent && parent.id,
+          name: me ? undefined : name,
+          title: options.title,
+          website: trap,
+          form_token: config.form_token,
+        },
         store.get("token") || null,
       );
     } catch (failure) {

@@ -13,6 +13,7 @@
  * @property {"anyone" | "accounts"} voting
  * @property {number} max_length
  * @property {number} edit_window    seconds an anonymous author may edit or delete
+ * @property {string} form_token     a signed timestamp: posts faster than a person types are spam
  * @property {boolean} account_edit   account holders may edit and delete their own comments
  */
 

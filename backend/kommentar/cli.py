@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
+from datetime import timedelta
 
 import click
 
@@ -108,6 +109,182 @@ def serve(config_path: str | None, host: str, port: int, workers: int, threads: 
             return app
 
     Server().run()
+
+
+# --- moderation: admin accounts, pruning and purging --------------------------------------------
+
+class Duration(click.ParamType):
+    """A span of time written as a number and a unit: 90s, 15m, 12h, 30d, 2w."""
+
+    name = "duration"
+    UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, timedelta):
+            return value
+        text = str(value).strip().lower()
+        if len(text) < 2 or text[-1] not in self.UNITS or not text[:-1].isdigit():
+            self.fail(f"{value!r} is not a duration such as 30d, 12h or 90m", param, ctx)
+        return timedelta(**{self.UNITS[text[-1]]: int(text[:-1])})
+
+
+def _read_password(from_stdin: bool) -> str:
+    """The new password: one line from standard input for scripts, else asked twice, hidden."""
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True)
+
+
+@main.group()
+def admin() -> None:
+    """Accounts with the admin role, who may use /admin."""
+
+
+@admin.command("create")
+@click.argument("username")
+@click.option("--promote", is_flag=True, help="Make an existing account an admin instead.")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from standard input (the default when it is not a tty).")
+@click.pass_obj
+def admin_create(config_path: str | None, username: str, promote: bool,
+                 password_stdin: bool) -> None:
+    """Create an admin account (the password is asked for), or --promote an existing one."""
+    from . import accounts, db, moderation
+    from .errors import KommentarError
+    from .models import User
+
+    _app(config_path)
+    password = None if promote else _read_password(password_stdin)  # not while holding a lock
+    with db.database.connection_context():
+        try:
+            with db.database.atomic():
+                if promote:
+                    user = User.get_or_none(
+                        User.username_key == accounts.username_key(username.strip()))
+                    if user is None:
+                        raise click.ClickException(f"no account named {username!r}")
+                else:
+                    user = accounts.register(username, password)
+                User.update(role="admin").where(User.id == user.id).execute()
+                moderation.record(None, "admin_promote" if promote else "admin_create",
+                                  f"user:{user.id}", user.username)
+        except KommentarError as error:
+            raise click.ClickException(error.message) from None
+    click.echo(f"{user.username} is an admin (account {user.id})")
+
+
+@admin.command("list")
+@click.pass_obj
+def admin_list(config_path: str | None) -> None:
+    """List the admin accounts."""
+    from . import db
+    from .models import User
+
+    _app(config_path)
+    with db.database.connection_context():
+        for user in User.select().where(User.role == "admin").order_by(User.id):
+            click.echo(f"{user.id}\t{user.username}\t{user.created:%Y-%m-%d}")
+
+
+def _thread_id(ref: str) -> int:
+    """A thread named by its id, its page URL or its explicit ``id:...`` key."""
+    from . import identity
+    from .errors import KommentarError
+    from .models import Thread
+
+    if ref.isdigit():
+        found = Thread.get_or_none(Thread.id == int(ref))
+    else:
+        try:
+            key = ref if ref.startswith("id:") else identity.normalise_url(ref)
+        except KommentarError as error:
+            raise click.BadParameter(error.message, param_hint="--thread") from None
+        found = Thread.get_or_none((Thread.key == key) | (Thread.url == key))
+    if found is None:
+        raise click.BadParameter(f"no thread {ref!r}", param_hint="--thread")
+    return found.id
+
+
+def _prune_filter(author, ip_hash, thread, text, older_than, status):
+    from . import accounts, moderation
+    from .models import User, utcnow
+
+    author_id = None
+    if author is not None:
+        user = User.get_or_none(User.username_key == accounts.username_key(author.strip()))
+        if user is None:
+            raise click.BadParameter(f"no account named {author!r}", param_hint="--author")
+        author_id = user.id
+    return moderation.Filter(
+        status=status, author=author_id, ip_hash=ip_hash or None, text=text or None,
+        thread=_thread_id(thread) if thread else None,
+        older_than=utcnow() - older_than if older_than is not None else None)
+
+
+def _row(comment) -> str:
+    who = comment.author.username if comment.author else f"{comment.name} (anonymous)"
+    line = " ".join(comment.text.split())
+    return f"{comment.id:>8}  {comment.created:%Y-%m-%d %H:%M}  {who[:24]:<24}  {line[:60]}"
+
+
+@main.command()
+@click.option("--author", help="Username of the account that wrote them.")
+@click.option("--ip-hash", help="Hashed IP address (as the admin route shows it).")
+@click.option("--thread", help="Thread id, page URL, or id:<explicit thread id>.")
+@click.option("--text", help="Text the comment contains (case-insensitive).")
+@click.option("--older-than", type=Duration(), help="Written longer ago than this, e.g. 30d.")
+@click.option("--status", type=click.Choice(["published", "pending", "spam"]))
+@click.option("--dry-run", is_flag=True, help="List what would be deleted and change nothing.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_obj
+def prune(config_path: str | None, author, ip_hash, thread, text, older_than, status,
+          dry_run: bool, yes: bool) -> None:
+    """Delete (undoably, like the admin route) every comment matching all the filters given."""
+    from . import db, moderation
+    from .models import DELETED, Comment
+    from .moderation_query import MAX_PER_PAGE, condition
+
+    app = _app(config_path)
+    with db.database.connection_context():
+        chosen = _prune_filter(author, ip_hash, thread, text, older_than, status)
+        if chosen.is_empty():
+            raise click.UsageError("give at least one filter; prune will not delete everything")
+        count = Comment.select().where(condition(chosen) & (Comment.status != DELETED)).count()
+        if dry_run:
+            page, rows = 1, True
+            while rows:
+                rows, _ = moderation.comments(chosen, page, MAX_PER_PAGE)
+                for comment in rows:
+                    if comment.status != DELETED:
+                        click.echo(_row(comment))
+                page += 1
+            click.echo(f"{count} comments would be deleted ({moderation.describe(chosen)})")
+            return
+        if not count:
+            click.echo("no comments match")
+            return
+        if not yes:
+            click.confirm(f"Delete {count} comments ({moderation.describe(chosen)})?", abort=True)
+        deleted = moderation.act(None, "delete", chosen)
+    days = app.config.get("UNDO_WINDOW", moderation.UNDO_WINDOW.total_seconds()) / 86400
+    click.echo(f"deleted {deleted} comments; an admin can undo this for {days:g} days")
+
+
+@main.command()
+@click.option("--undo-window", type=Duration(), default=None,
+              help="Purge deletions older than this (default: the undo_window setting).")
+@click.pass_obj
+def purge(config_path: str | None, undo_window: timedelta | None) -> None:
+    """Remove for good the deleted comments whose undo window has passed (run it daily)."""
+    from . import db, moderation
+
+    app = _app(config_path)
+    if undo_window is None:
+        undo_window = timedelta(seconds=app.config.get(
+            "UNDO_WINDOW", moderation.UNDO_WINDOW.total_seconds()))
+    with db.database.connection_context():
+        purged = moderation.purge(undo_window)
+    click.echo(f"purged {purged} deleted comments")
 
 
 if __name__ == "__main__":  # pragma: no cover

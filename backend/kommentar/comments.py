@@ -18,8 +18,9 @@ from peewee import fn
 
 from . import identity, ranking, render
 from .db import database, is_postgres
+from .defences import Defences, Submission, duplicate, fingerprint, spam_reason, verdict
 from .errors import Forbidden, Invalid, NotFound, Unauthorized
-from .models import DELETED, PUBLISHED, Comment, Thread, User, Vote, utcnow
+from .models import DELETED, PUBLISHED, SPAM, Comment, Thread, User, Vote, utcnow
 
 
 @dataclass(frozen=True)
@@ -27,19 +28,22 @@ class Policy:
     """The rules for writing, taken from configuration; ``site`` gives one site's rules."""
 
     origins: tuple[str, ...]
+    moderation: str = "none"
     anonymous: bool = True
     voting: str = "anyone"
     account_edit: bool = True
     max_length: int = 10_000
     max_depth: int = 12
     sites: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    defences: Defences = field(default_factory=Defences)
 
     @classmethod
     def from_config(cls, config) -> Policy:
-        return cls(origins=tuple(config["ORIGINS"]), anonymous=config["ANONYMOUS"],
+        return cls(origins=tuple(config["ORIGINS"]), moderation=config["MODERATION"],
+                   anonymous=config["ANONYMOUS"],
                    voting=config["VOTING"], account_edit=config["ACCOUNT_EDIT"],
                    max_length=config["MAX_LENGTH"], max_depth=config["MAX_DEPTH"],
-                   sites=config["SITES"])
+                   sites=config["SITES"], defences=Defences.from_config(config))
 
     def site(self, origin: str | None) -> Policy:
         """The rules for the site at ``origin`` (a normalised origin): its own where it has some."""
@@ -109,8 +113,12 @@ def _recount(thread_id: int) -> None:
 
 
 def post(author: Author, policy: Policy, *, url: object, text: object, thread_id: object = None,
-         parent: object = None, name: object = None, title: object = None) -> Comment:
-    """Publish a comment (or a reply when ``parent`` is given) on the page ``url`` names."""
+         parent: object = None, name: object = None, title: object = None,
+         submission: Submission | None = None) -> Comment:
+    """Write a comment (or a reply when ``parent`` is given) on the page ``url`` names.
+
+    It is published, or held for a moderator (``pending``), or kept as ``spam`` with the
+    reason when a defence catches it (see ``defences``)."""
     key, normalised = thread_key(url, thread_id, policy)
     policy = policy.site(identity.origin_of(normalised))
     body = _clean_text(text, policy)
@@ -123,6 +131,9 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
     if parent is not None and (not isinstance(parent, int) or isinstance(parent, bool)):
         raise Invalid("The parent must be a comment id.", code="invalid_parent")
     html = render.render(body)  # outside the transaction: the write lock is held briefly
+    caught = spam_reason(policy.defences, submission or Submission(), text=body, html=html,
+                         name=name)
+    print_ = fingerprint(body)
 
     with database.atomic():
         Thread.insert(key=key, url=normalised, title=_clean_title(title)).on_conflict_ignore() \
@@ -141,10 +152,19 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
                 raise Invalid(f"Replies may nest at most {policy.max_depth} levels deep.",
                               code="too_deep")
             root = above.root_id or above.id
+        if caught is None and duplicate(policy.defences, body, print_):
+            caught = "the same text was posted moments ago"
+        if caught is not None:
+            status, reason = SPAM, caught
+        else:
+            status, reason = verdict(policy.moderation, author.user and author.user.id,
+                                     author.ip_hash)
         comment = Comment.create(thread=thread, parent=parent, root=root, depth=depth,
                                  author=author.user, name=name, text=body, html=html,
-                                 ip_hash=author.ip_hash)
-        _recount(thread.id)
+                                 ip_hash=author.ip_hash, status=status, spam_reason=reason,
+                                 fingerprint=print_)
+        if status == PUBLISHED:
+            _recount(thread.id)
     return comment
 
 
@@ -187,7 +207,8 @@ def edit(comment_id: int, text: object, author: Author, policy: Policy,
     with database.atomic():
         comment, _ = _editable(comment_id, author, edit_grant, policy)
         comment.text, comment.html, comment.edited = body, html, utcnow()
-        comment.save(only=[Comment.text, Comment.html, Comment.edited])
+        comment.fingerprint = fingerprint(body)
+        comment.save(only=[Comment.text, Comment.html, Comment.edited, Comment.fingerprint])
     return comment
 
 
@@ -195,7 +216,10 @@ def delete(comment_id: int, author: Author, policy: Policy, edit_grant: int | No
     """Withdraw a comment. Its row stays (as a placeholder when it has replies)."""
     with database.atomic():
         comment, _ = _editable(comment_id, author, edit_grant, policy)
-        Comment.update(status=DELETED).where(Comment.id == comment.id).execute()
+        # No status_before: an author's withdrawal is not a moderator's to undo. The time
+        # starts the purge clock.
+        Comment.update(status=DELETED, status_changed=utcnow()) \
+            .where(Comment.id == comment.id).execute()
         _recount(comment.thread_id)
 
 

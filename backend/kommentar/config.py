@@ -114,6 +114,8 @@ SETTINGS: tuple[Setting, ...] = (
             "site origins allowed to embed and post, comma-separated. Required"),
     Setting("sites", {}, _sites,
             "per-site differences: a TOML table of origin = { anonymous, voting, ... }"),
+    Setting("moderation", "none", _choice("none", "first", "all"),
+            "hold new comments for approval: none, first (first-time commenters) or all"),
     Setting("anonymous", True, _bool,
             "allow comments without an account (with a name); false requires log-in"),
     Setting("voting", "anyone", _choice("anyone", "accounts"),
@@ -127,6 +129,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_depth", 12, _int, "deepest reply chain (a top-level comment is depth 0)"),
     Setting("max_page_size", 1000, _int, "largest limit a thread fetch may ask for"),
     Setting("max_request_bytes", 64 * 1024, _int, "largest request body, in bytes"),
+    Setting("spam_min_seconds", 3, _int,
+            "posts sooner than this after the form opened are spam (0: no form timestamp)"),
+    Setting("spam_max_links", 5, _int, "comments with more links are spam"),
+    Setting("spam_duplicate_window", 600, _int,
+            "seconds in which the same text (30+ characters) posted again is spam"),
+    Setting("blocked_words", [], _list, "words that make a comment spam, comma-separated"),
+    Setting("blocked_domains", [], _list,
+            "link domains (and their subdomains) that make a comment spam"),
+    Setting("undo_window", 7 * 24 * 3600, _int,
+            "seconds a moderator can undo a deletion; then it is purged"),
+    Setting("admin_idle_timeout", 30 * 60, _int,
+            "seconds of inactivity after which an admin session ends"),
+    Setting("admin_absolute_limit", 12 * 3600, _int,
+            "seconds after sign-in at which an admin session ends regardless"),
     Setting("trusted_proxies", 0, _int,
             "reverse proxies in front that set X-Forwarded-For (0: use the socket address)"),
     Setting("ratelimit", True, _bool, "rate limiting on or off"),
@@ -144,7 +160,7 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
-SITE_SETTINGS = ("anonymous", "voting", "account_edit", "max_length", "max_depth")
+SITE_SETTINGS = ("moderation", "anonymous", "voting", "account_edit", "max_length", "max_depth")
 
 
 class ConfigError(Exception):

@@ -101,8 +101,10 @@ def _moderation(db: Database) -> None:
         migrator.add_column("comment", "spam_reason", Comment.spam_reason),
         migrator.add_column("comment", "status_before", Comment.status_before),
         migrator.add_column("comment", "status_changed", Comment.status_changed),
+        migrator.add_column("comment", "fingerprint", Comment.fingerprint),
         migrator.add_index("comment", ("status", "id")),
         migrator.add_index("comment", ("ip_hash", "id")),
+        migrator.add_index("comment", ("fingerprint", "created")),
     )
     db.create_tables([Ban, AuditEntry])
 

@@ -88,6 +88,7 @@ class Comment(BaseModel):
     spam_reason = CharField(max_length=200, null=True)  # why a defence or moderator held it
     status_before = CharField(max_length=10, null=True)  # what "undo delete" restores
     status_changed = DateTimeField(null=True)  # when it was deleted: starts the undo window
+    fingerprint = CharField(max_length=32, null=True)  # of the folded text: finds duplicates
 
     class Meta:
         indexes = (
@@ -96,6 +97,7 @@ class Comment(BaseModel):
             (("root", "id"), False),
             (("status", "id"), False),
             (("ip_hash", "id"), False),
+            (("fingerprint", "created"), False),
         )
 
 

@@ -26,6 +26,7 @@ def node(item: Node) -> dict[str, Any]:
         "up": item.up,
         "down": item.down,
         "deleted": item.deleted,
+        "pinned": item.pinned,
         "replies": [node(reply) for reply in item.replies],
     }
 
@@ -43,6 +44,7 @@ def comment(item: Comment) -> dict[str, Any]:
         "up": item.up,
         "down": item.down,
         "deleted": False,
+        "pinned": item.pinned,
         "replies": [],
         "status": item.status,
         "text": item.text,

@@ -14,14 +14,14 @@ from dataclasses import dataclass, field
 from peewee import JOIN, SQL, fn
 
 from .errors import Invalid
-from .models import DELETED, PUBLISHED, Comment, Thread, User, Vote
+from .models import PUBLISHED, Comment, Thread, User, Vote
 
 SORTS = ("oldest", "newest", "best")
 
 # Columns a thread fetch reads, in this order (plain tuples are several times cheaper than models).
 _COLUMNS = (Comment.id, Comment.parent, Comment.author, User.username, Comment.name,
             Comment.html, Comment.created, Comment.edited, Comment.up, Comment.down,
-            Comment.status, Comment.score)
+            Comment.status, Comment.score, Comment.pinned)
 
 
 @dataclass
@@ -39,6 +39,7 @@ class Node:
     down: int
     deleted: bool
     score: float
+    pinned: bool = False
     replies: list[Node] = field(default_factory=list)
 
 
@@ -52,42 +53,75 @@ class Page:
 
 
 def _node(row) -> Node:
-    cid, parent, author_id, username, name, html, created, edited, up, down, status, score = row
-    if status == DELETED:  # a placeholder that keeps the replies' place, and nothing else
-        return Node(cid, parent, None, "", "", created, None, 0, 0, True, score)
+    (cid, parent, author_id, username, name, html, created, edited, up, down, status, score,
+     pinned) = row
+    if status != PUBLISHED:  # a placeholder that keeps the replies' place, and nothing else
+        return Node(cid, parent, None, "", "", created, None, 0, 0, True, score, bool(pinned))
     return Node(cid, parent, author_id, username if author_id else name, html, created, edited,
-                up, down, False, score)
+                up, down, False, score, bool(pinned))
 
 
 def _visible():
-    # Deleted comments are fetched as placeholders only when something still hangs under them.
+    # A comment that is not published (deleted, or hidden by a moderator) is fetched as a
+    # placeholder only when something still hangs under it, so published replies keep
+    # their place and every counted comment is shown.
     child = Comment.alias()
-    has_reply = fn.EXISTS(child.select(SQL("1")).where(
-        (child.parent == Comment.id) & (child.status.in_((PUBLISHED, DELETED)))))
-    return (Comment.status == PUBLISHED) | ((Comment.status == DELETED) & has_reply)
+    has_reply = fn.EXISTS(child.select(SQL("1")).where(child.parent == Comment.id))
+    return (Comment.status == PUBLISHED) | has_reply
 
 
+# A cursor names the last comment of a page: its sort, whether it was pinned ("p"), its
+# score (for best) and id, e.g. "oldest:123", "newest:p45", "best:0.2065/77".
 _ID = r"([1-9][0-9]{0,15})"
 _SCORE = r"([0-9](?:\.[0-9]+)?(?:e-[0-9]+)?)"  # repr() of a float in [0, 1]
-_CURSOR = re.compile(rf"(oldest|newest):{_ID}|best:{_SCORE}/{_ID}")
+_CURSOR = re.compile(rf"(oldest|newest|best):(p?)(?:{_SCORE}/)?{_ID}")
 _MAX_ID = 2**53 - 1
 
 
-def parse_cursor(sort: str, cursor: str | None) -> tuple[float, int] | None:
-    """The (score, id) a cursor from an earlier page stands for, checked against the sort."""
+@dataclass(frozen=True)
+class Position:
+    """Where the previous page ended."""
+
+    pinned: bool
+    score: float
+    id: int
+
+
+def parse_cursor(sort: str, cursor: str | None) -> Position | None:
+    """The place a cursor from an earlier page stands for, checked against the sort."""
     if cursor is None:
         return None
     match = _CURSOR.fullmatch(cursor)
-    kind = match and (match[1] or "best")
-    last = match and int(match[2] or match[4])
-    if not match or kind != sort or last > _MAX_ID:
+    if (not match or match[1] != sort or (match[3] is None) != (sort != "best")
+            or int(match[4]) > _MAX_ID):
         raise Invalid("The cursor does not belong to this listing.", code="invalid_cursor")
-    return (float(match[3]) if match[3] else 0.0), last
+    return Position(match[2] == "p", float(match[3] or 0), int(match[4]))
 
 
 def _cursor(sort: str, node: Node) -> str:
     # repr() of a float round-trips exactly, so the next page starts right after this one.
-    return f"best:{node.score!r}/{node.id}" if sort == "best" else f"{sort}:{node.id}"
+    pinned = "p" if node.pinned else ""
+    score = f"{node.score!r}/" if sort == "best" else ""
+    return f"{sort}:{pinned}{score}{node.id}"
+
+
+def _order(query, sort: str, position: Position | None):
+    """Pinned comments first, then the sort; after ``position`` when one is given."""
+    if sort == "oldest":
+        query, after = query.order_by(Comment.pinned.desc(), Comment.id), \
+            position and Comment.id > position.id
+    elif sort == "newest":
+        query, after = query.order_by(Comment.pinned.desc(), Comment.id.desc()), \
+            position and Comment.id < position.id
+    else:
+        query = query.order_by(Comment.pinned.desc(), Comment.score.desc(), Comment.id)
+        after = position and ((Comment.score < position.score) |
+                              ((Comment.score == position.score) & (Comment.id > position.id)))
+    if position is None:
+        return query
+    if position.pinned:  # the rest of the pinned ones, then every unpinned one
+        return query.where((Comment.pinned & after) | ~Comment.pinned)
+    return query.where(~Comment.pinned & after)
 
 
 def page(key: str, sort: str, limit: int | None, after: str | None) -> Page:
@@ -102,20 +136,7 @@ def page(key: str, sort: str, limit: int | None, after: str | None) -> Page:
     top = (Comment.select(*_COLUMNS)
            .join(User, JOIN.LEFT_OUTER, on=(Comment.author == User.id))
            .where((Comment.thread == thread.id) & Comment.parent.is_null() & _visible()))
-    if sort == "oldest":
-        top = top.order_by(Comment.id)
-        if position:
-            top = top.where(Comment.id > position[1])
-    elif sort == "newest":
-        top = top.order_by(Comment.id.desc())
-        if position:
-            top = top.where(Comment.id < position[1])
-    else:
-        top = top.order_by(Comment.score.desc(), Comment.id)
-        if position:
-            score, last = position
-            top = top.where((Comment.score < score) |
-                            ((Comment.score == score) & (Comment.id > last)))
+    top = _order(top, sort, position)
     if limit is not None:
         top = top.limit(limit + 1)
     nodes = [_node(row) for row in top.tuples()]
@@ -131,8 +152,8 @@ def page(key: str, sort: str, limit: int | None, after: str | None) -> Page:
         else:
             replies = replies.where(Comment.root.in_([node.id for node in nodes]))
         _nest(nodes, (_node(row) for row in replies.tuples()))
-    nodes = [node for node in nodes if not _prunable(node)]
-    return Page(thread, nodes, _cursor(sort, nodes[-1]) if more and nodes else None)
+    following = _cursor(sort, nodes[-1]) if more else None  # before pruning: the page's true end
+    return Page(thread, [node for node in nodes if not _prunable(node)], following)
 
 
 def _nest(top: list[Node], replies) -> None:

@@ -20,11 +20,13 @@ from .errors import Unauthorized
 SESSION = "kommentar.session"
 EDIT = "kommentar.edit"
 VOTER = "kommentar.voter"
+FORM = "kommentar.form"
 
 # A token starts with a letter naming its purpose, so one Authorization header can carry any
 # of them and the server knows which check applies without trying each salt in turn.
-_PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v."}
-_EXPIRED = {SESSION: "session_expired", EDIT: "edit_expired", VOTER: "token_expired"}
+_PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v.", FORM: "f."}
+_EXPIRED = {SESSION: "session_expired", EDIT: "edit_expired", VOTER: "token_expired",
+            FORM: "form_expired"}
 
 
 def _serializer(purpose: str) -> URLSafeTimedSerializer:

@@ -682,3 +682,30 @@ def test_screenshots_of_the_example_pages(blog, page, screenshots, example, widt
     expect(page.locator("article[id^=comment-]")).to_have_count(5)
     name = example.removesuffix(".html") + ("-phone" if width < 600 else "")
     page.screenshot(path=str(screenshots / f"{name}.png"), full_page=True)
+
+
+def test_a_held_comment_shows_to_its_author_as_awaiting_moderation(blog, page):
+    site, seed = blog(moderation="all")
+    heading = open_page(page, site, count=0)
+    post_anonymously(page, "Dana", "Will a moderator let this through?")
+    mine = page.locator(".list > article[id^=comment-]").last
+    expect(mine).to_contain_text("Awaiting moderation")
+    expect(page.get_by_role("status")).to_have_text("Awaiting moderation")
+    expect(heading).to_have_text("Comments (0)")  # not counted until approved
+    stored = seed.call("GET", f"/api/threads?url={seed.url('blog-post.html')}")
+    assert stored["comments"] == []  # and nobody else sees it
+
+
+def test_the_honeypot_is_out_of_a_readers_way(blog, page):
+    site, _ = blog()
+    open_page(page, site)
+    trap = main_form(page).locator("input[name=website]")
+    expect(trap).to_have_attribute("tabindex", "-1")
+    expect(trap).to_have_attribute("aria-hidden", "true")
+    # Clipped away: nothing of it can be seen or clicked where it sits.
+    hidden = trap.evaluate("""trap => {
+        const box = trap.getBoundingClientRect();
+        const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
+        return trap.getRootNode().elementFromPoint(x, y) !== trap;
+    }""")
+    assert hidden

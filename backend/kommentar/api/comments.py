@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify
 
 from .. import comments, serialize, tokens
+from ..defences import Submission
 from ..limits import limited
+from ..models import PENDING, SPAM
 from . import request as req
 from .threads import voter_id
 
@@ -23,8 +25,12 @@ def post_comment():
         parent = req.comment_id(parent, "parent")
     comment = comments.post(req.author(), req.policy(), url=data.get("url"),
                             text=data.get("text"), thread_id=data.get("id"), parent=parent,
-                            name=data.get("name"), title=data.get("title"))
+                            name=data.get("name"), title=data.get("title"),
+                            submission=Submission(honeypot=data.get("website"),
+                                                  form_token=data.get("form_token")))
     result = serialize.comment(comment)
+    if result["status"] == SPAM:
+        result["status"] = PENDING  # the author learns it waits; a bot learns nothing to adapt
     if comment.author_id is None:
         result["edit_token"] = tokens.sign(tokens.EDIT, comment.id)
     return jsonify(result), 201

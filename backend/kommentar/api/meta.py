@@ -9,6 +9,7 @@ from importlib import resources
 from flask import Blueprint, current_app, jsonify, request
 
 from ..cors import site_origin
+from ..defences import form_token
 from . import request as req
 
 bp = Blueprint("meta", __name__)
@@ -22,8 +23,9 @@ def config():
     policy = req.policy().site(site_origin(request.args.get("origin")
                                            or request.headers.get("Origin")))
     return jsonify(anonymous=policy.anonymous, voting=policy.voting,
-                   account_edit=policy.account_edit, max_length=policy.max_length,
-                   edit_window=current_app.config["EDIT_WINDOW"])
+                   account_edit=policy.account_edit, moderation=policy.moderation,
+                   max_length=policy.max_length, edit_window=current_app.config["EDIT_WINDOW"],
+                   form_token=form_token())
 
 
 @cache

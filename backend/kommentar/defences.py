@@ -1,0 +1,139 @@
+"""Cheap spam defences and the moderation policy: what happens to a new comment before
+anyone looks at it.
+
+A comment caught by a defence is kept as ``spam`` with the reason, never dropped, so a
+moderator can rescue a false positive. One that passes them may still wait in the
+queue (``pending``) because its author is banned or was caught spamming before, or
+because the site holds first-time commenters or everything. The checks, in order:
+a honeypot field a person never fills in; a signed form timestamp that gives away
+posts made faster than a person types; a cap on links; the same text posted again
+within a short window; blocked words and link domains.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from peewee import fn
+
+from . import tokens
+from .errors import KommentarError
+from .models import PENDING, PUBLISHED, Comment, utcnow
+
+FORM_MAX_AGE = 7 * 24 * 3600  # a form left open for a week is stale
+MIN_DUPLICATE_LENGTH = 30  # "Thanks!" from two readers is not a spam wave
+_HREF = re.compile(r'<a href="([^"]*)"')
+
+
+@dataclass(frozen=True)
+class Defences:
+    """The defence settings, from configuration."""
+
+    min_seconds: int = 3
+    max_links: int = 5
+    duplicate_window: int = 600
+    blocked_words: tuple[str, ...] = ()
+    blocked_domains: tuple[str, ...] = ()
+
+    @classmethod
+    def from_config(cls, config) -> Defences:
+        return cls(min_seconds=config["SPAM_MIN_SECONDS"], max_links=config["SPAM_MAX_LINKS"],
+                   duplicate_window=config["SPAM_DUPLICATE_WINDOW"],
+                   blocked_words=tuple(" ".join(w.casefold().split())
+                                       for w in config["BLOCKED_WORDS"]),
+                   blocked_domains=tuple(d.lower().lstrip(".")
+                                         for d in config["BLOCKED_DOMAINS"]))
+
+
+@dataclass(frozen=True)
+class Submission:
+    """What the form said besides the comment: the honeypot and the form's timestamp token."""
+
+    honeypot: object = None
+    form_token: object = None
+
+
+def form_token() -> str:
+    """A signed timestamp for a comment form, handed out when the widget starts."""
+    return tokens.sign(tokens.FORM, int(time.time()))
+
+
+def fingerprint(text: str) -> str:
+    """The text with case, spacing and compatibility forms folded, hashed: equal texts match."""
+    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return hashlib.blake2b(folded.encode(), digest_size=16).hexdigest()
+
+
+def spam_reason(defences: Defences, submission: Submission, *, text: str, html: str,
+                name: str) -> str | None:
+    """Why this comment looks like spam (checks that need no database), or None."""
+    if submission.honeypot not in (None, ""):
+        return "honeypot field filled in"
+    if defences.min_seconds > 0:
+        age = _form_age(submission.form_token)
+        if age is None:
+            return "no valid form token"
+        if age < defences.min_seconds:
+            return f"posted {age:.0f} s after the form opened"
+    links = _HREF.findall(html)
+    if len(links) > defences.max_links:
+        return f"{len(links)} links (the limit is {defences.max_links})"
+    folded = " ".join(re.findall(r"\w+", f"{text} {name}".casefold()))
+    words = set(folded.split())
+    for word in defences.blocked_words:  # a phrase matches across any spacing or punctuation
+        if word in words or (" " in word and f" {word} " in f" {folded} "):
+            return f"blocked word: {word}"
+    for link in links:
+        host = (urlsplit(link).hostname or "").lower()
+        for domain in defences.blocked_domains:
+            if host == domain or host.endswith("." + domain):
+                return f"blocked link domain: {domain}"
+    return None
+
+
+def _form_age(token: object) -> float | None:
+    if not isinstance(token, str):
+        return None
+    try:
+        issued = tokens.unsign(tokens.FORM, token, FORM_MAX_AGE)
+    except KommentarError:
+        return None
+    return time.time() - issued if isinstance(issued, int) else None
+
+
+def duplicate(defences: Defences, text: str, print_: str) -> bool:
+    """Whether the same (long enough) text was posted anywhere within the window."""
+    if len(text) < MIN_DUPLICATE_LENGTH or defences.duplicate_window <= 0:
+        return False
+    since = utcnow() - timedelta(seconds=defences.duplicate_window)
+    return Comment.select().where((Comment.fingerprint == print_)
+                                  & (Comment.created > since)).exists()
+
+
+def verdict(moderation: str, user_id: int | None, ip_hash: str | None) -> tuple[str, str | None]:
+    """Published, or pending with the reason: a ban or earlier spam hold, or the policy
+    (``none``, ``first``: hold first-time commenters, ``all``: hold everything)."""
+    from .moderation import active_hold
+
+    hold = active_hold(user_id, ip_hash)
+    if hold is not None:
+        return PENDING, ("held: banned" if hold.kind == "ban" else "held: earlier spam")
+    if moderation == "all":
+        return PENDING, "held: every comment is reviewed"
+    if moderation == "first":
+        mine = (Comment.author == user_id) if user_id else (Comment.ip_hash == ip_hash)
+        if user_id or ip_hash:
+            known = Comment.select(fn.COUNT(Comment.id)).where(
+                mine & (Comment.status == PUBLISHED)).scalar()
+        else:
+            known = 0
+        if not known:
+            return PENDING, "held: first comment"
+    return PUBLISHED, None
+
