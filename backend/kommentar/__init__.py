@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import api, cors, db, errors, limits, static
+from . import admin, api, cors, db, errors, limits, static
 from . import config as settings
 from .comments import Policy
 
@@ -29,5 +29,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     cors.init_app(app)
     api.init_app(app)
     static.init_app(app)
+    admin.init_app(app)
     limits.init_app(app)  # last: it wraps the views the blueprints registered
     return app

@@ -1,0 +1,152 @@
+"""The admin pages a moderator reads: the overview, the comment list with its filter, a
+thread, an account, and the audit log. Each reads through ``moderation`` and renders."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask import current_app, redirect, render_template, request, url_for
+
+from .. import moderation
+from ..errors import NotFound
+from ..models import DELETED, STATUSES, Comment, Thread, User, utcnow
+from . import bp, filters, session
+
+PER_PAGE = 50
+
+
+@dataclass
+class Listing:
+    """One page of a longer list, with what the pager needs."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int = PER_PAGE
+
+    @property
+    def pages(self) -> int:
+        """How many pages there are (at least one)."""
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first(self) -> int:
+        """The position of this page's first item in the whole list (0 when empty)."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last(self) -> int:
+        """The position of this page's last item (0 when empty)."""
+        return self.first + len(self.items) - 1 if self.items else 0
+
+    def url(self, page: int) -> str:
+        """This page's address with another page number."""
+        args = {k: v for k, v in request.args.items() if k != "page" and v}
+        return url_for(request.endpoint, **(request.view_args or {}), **args,
+                       **({"page": page} if page > 1 else {}))
+
+
+def undo_window() -> timedelta:
+    """How long a moderator's deletion can be undone (the ``undo_window`` setting)."""
+    return timedelta(seconds=current_app.config["UNDO_WINDOW"])
+
+
+def undoable(comment: Comment) -> bool:
+    """Whether "undo delete" would restore this comment (a moderator deleted it lately)."""
+    return comment.status == DELETED and comment.status_before is not None \
+        and comment.status_changed is not None \
+        and comment.status_changed >= utcnow() - undo_window()
+
+
+def when(moment: datetime | None) -> str:
+    """A stored UTC time as moderators read it."""
+    return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def thread_label(thread: Thread) -> str:
+    """How a thread is named in lists: its title, else its address without the scheme."""
+    return thread.title or thread.url.split("://", 1)[-1]
+
+
+def target_url(target: str) -> str | None:
+    """Where an audit entry's target can be seen, if it names one thing."""
+    kind, _, value = target.partition(":")
+    number = value.isascii() and value.isdigit() and len(value) < 16
+    if kind == "thread" and number:
+        return url_for("admin.thread", thread_id=int(value))
+    if kind in ("u", "user") and number:
+        return url_for("admin.user", user_id=int(value))
+    if kind == "ip" and filters.IP_HASH.fullmatch(value):
+        return url_for("admin.comments", ip=value)
+    return None
+
+
+@bp.context_processor
+def _page_helpers():
+    return {"when": when, "undoable": undoable, "target_url": target_url,
+            "thread_label": thread_label, "statuses": STATUSES}
+
+
+def _page_of(selection: moderation.Filter | None) -> Listing:
+    page = filters.page_number(request.args)
+    if selection is None:
+        return Listing([], 0, page)
+    items, total = moderation.comments(selection, page=page, per_page=PER_PAGE)
+    return Listing(items, total, page)
+
+
+@bp.get("")
+def overview():
+    """Comments today, the queue, the spam, and the busiest threads."""
+    return render_template("admin/overview.html", stats=moderation.overview())
+
+
+@bp.get("/")
+def overview_slash():
+    """``/admin/`` is the overview too."""
+    return redirect(url_for("admin.overview"))
+
+
+@bp.get("/comments")
+def comments():
+    """Every thread's comments, newest first, filtered and paginated."""
+    query = filters.read(request.args)
+    for problem in query.problems:
+        session.notify("error", problem)
+    selection = query.filter
+    ip_hash = selection.ip_hash if selection else None
+    return render_template(
+        "admin/comments.html", query=query, listing=_page_of(selection),
+        description=moderation.describe(selection) if selection else "",
+        ip_hash=ip_hash, hold=moderation.active_hold(None, ip_hash) if ip_hash else None)
+
+
+@bp.get("/threads/<int:thread_id>")
+def thread(thread_id: int):
+    """One thread's comments, and its lock."""
+    item = Thread.get_or_none(Thread.id == thread_id)
+    if item is None:
+        raise NotFound("No such thread.")
+    return render_template("admin/thread.html", thread=item,
+                           listing=_page_of(moderation.Filter(thread=thread_id)))
+
+
+@bp.get("/users/<int:user_id>")
+def user(user_id: int):
+    """One account's comments and ban state."""
+    account = User.get_or_none(User.id == user_id)
+    if account is None:
+        raise NotFound("No such account.")
+    return render_template("admin/user.html", account=account,
+                           hold=moderation.active_hold(account.id, None),
+                           listing=_page_of(moderation.Filter(author=user_id)))
+
+
+@bp.get("/audit")
+def audit():
+    """Who did what, newest first."""
+    page = filters.page_number(request.args)
+    entries, total = moderation.audit_log(page=page, per_page=PER_PAGE)
+    return render_template("admin/audit.html", listing=Listing(entries, total, page))
