@@ -63,13 +63,14 @@ def test_reader_sees_their_own_votes(api):
     a, b, c = (api.comment(t)["id"] for t in "abc")
     token = vote(api, a, 1).json["voter_token"]
     vote(api, b, -1, token)
-    response = api.get("/api/votes", url=POST, token=token)
-    assert response.status_code == 200 and response.json == {"votes": {str(a): 1, str(b): -1}}
+    response = api.get("/api/mine", url=POST, token=token)
+    assert response.status_code == 200
+    assert response.json == {"votes": {str(a): 1, str(b): -1}, "pending": []}
     assert str(c) not in response.json["votes"]
 
 
 def test_votes_without_a_token_are_empty(api, comment):
-    assert api.get("/api/votes", url=POST).json == {"votes": {}}
+    assert api.get("/api/mine", url=POST).json == {"votes": {}, "pending": []}
 
 
 def test_account_cannot_vote_on_its_own_comment(api):

@@ -175,3 +175,25 @@ def test_an_expired_ban_no_longer_holds(api):
     user = api.register("quinn")
     Ban.create(target=f"u:{user['id']}", kind="ban", until=utcnow() - timedelta(minutes=1))
     assert api.comment("Free again.")["status"] == "published"
+
+
+class TestHeldCommentsAreTheAuthorsOwn:
+    @pytest.fixture
+    def settings(self, settings):
+        settings["moderation"] = "all"
+        return settings
+
+    def test_the_author_sees_their_held_comments_and_nobody_else_does(self, api):
+        api.register("rita")
+        held = api.comment("Waiting for a moderator.")
+        caught = api.comment("Again", website="filled")  # spam: to its author, also waiting
+        mine = api.get("/api/mine", url=POST).json["pending"]
+        assert [(c["id"], c["status"]) for c in mine] == \
+            [(held["id"], "pending"), (caught["id"], "pending")]
+        assert mine[0]["text"] == "Waiting for a moderator."
+        rita = api.token
+        api.register("sam")
+        assert api.get("/api/mine", url=POST).json["pending"] == []
+        api.token = None
+        assert api.get("/api/mine", url=POST).json["pending"] == []
+        assert api.get("/api/mine", url=POST, token=rita).json["pending"] != []

@@ -511,25 +511,26 @@ def test_bad_counts_query_is_a_documented_400(api, urls, refused):
 
 def test_own_votes_are_documented_for_every_kind_of_caller(api):
     comment = api.comment()
-    assert check(api.get("/api/votes", url=PAGE), 200) == {"votes": {}}
+    assert check(api.get("/api/mine", url=PAGE), 200) == {"votes": {}, "pending": []}
     voter = check(api.post(f"/api/comments/{comment['id']}/vote", {"value": 1}), 200)
-    assert check(api.get("/api/votes", url=PAGE, token=voter["voter_token"]), 200) \
-        == {"votes": {str(comment["id"]): 1}}
+    assert check(api.get("/api/mine", url=PAGE, token=voter["voter_token"]), 200) \
+        == {"votes": {str(comment["id"]): 1}, "pending": []}
     api.register()
     check(api.post(f"/api/comments/{comment['id']}/vote", {"value": -1}), 200)
-    assert check(api.get("/api/votes", url=PAGE), 200) == {"votes": {str(comment["id"]): -1}}
+    assert check(api.get("/api/mine", url=PAGE), 200) \
+        == {"votes": {str(comment["id"]): -1}, "pending": []}
 
 
 @pytest.mark.parametrize("authorization", ["Basic YWxpY2U6c2VjcmV0", "Bearer s.forged",
                                            "Bearer v.forged"])
 def test_bad_credentials_for_own_votes_are_a_documented_401(api, authorization):
-    response = api.client.get("/api/votes", query_string={"url": PAGE},
+    response = api.client.get("/api/mine", query_string={"url": PAGE},
                               headers={"Authorization": authorization})
     assert error_code(response, 401) == "unauthorized"
 
 
 @pytest.mark.parametrize("method, path", [
-    ("get", "/api/threads"), ("get", "/api/counts"), ("get", "/api/votes"),
+    ("get", "/api/threads"), ("get", "/api/counts"), ("get", "/api/mine"),
     ("post", "/api/comments"),
 ])
 def test_a_page_on_another_site_is_a_documented_403(api, method, path):
@@ -843,7 +844,7 @@ def test_oversized_body_is_a_documented_413(site_api, method, template):
 @pytest.mark.parametrize("method, template", [
     ("post", "/api/comments"), ("patch", "/api/comments/{id}"),
     ("delete", "/api/comments/{id}"), ("post", "/api/comments/{id}/vote"),
-    ("post", "/api/auth/logout"), ("get", "/api/auth/me"), ("get", "/api/votes")])
+    ("post", "/api/auth/logout"), ("get", "/api/auth/me"), ("get", "/api/mine")])
 def test_a_logged_out_session_token_is_a_documented_401(api, method, template):
     token = ended_session(api)
     comment = api.comment()

@@ -9,6 +9,7 @@
 /** @typedef {import("./types.js").User} User */
 /** @typedef {{token: string, user: User}} Session */
 /** @typedef {{up: number, down: number, mine: number, voter_token?: string}} VoteResult */
+/** @typedef {{votes: Record<string, number>, pending: Comment[]}} Mine  the reader's own */
 
 const TIMEOUT_MS = 15000;
 
@@ -87,9 +88,9 @@ export function createApi(base) {
     /**
      * @param {{url: string, id?: string | null}} query
      * @param {string} token
-     * @returns {Promise<{votes: Record<string, number>}>}
+     * @returns {Promise<Mine>}
      */
-    votes: (query, token) => call("GET", "votes", query, token),
+    mine: (query, token) => call("GET", "mine", query, token),
     /**
      * @param {{url: string, id?: string | null, text: string, parent?: number | null, name?: string, title?: string, website?: string, form_token?: string}} body
      * @param {string | null} token

@@ -12,6 +12,7 @@ import { sortBar } from "./sortbar.js";
 import { adoptStyles } from "./styles.js";
 
 /** @typedef {import("./api.js").Api} Api */
+/** @typedef {import("./api.js").Mine} Mine */
 /** @typedef {import("./i18n.js").Translator} Translator */
 /** @typedef {import("./storage.js").ReaderStore} ReaderStore */
 /** @typedef {import("./types.js").Comment} Comment */
@@ -88,21 +89,21 @@ export async function mountThread(host, options, api, store, tr) {
   let mainForm = null;
 
   const token = store.get("token");
-  /** @type {[SiteConfig, ThreadPage, User | null, Record<string, number>]} */
+  /** @type {[SiteConfig, ThreadPage, User | null, Mine]} */
   let loaded;
   try {
     loaded = await Promise.all([
       api.config(),
       fetchPage(null),
       token ? api.me(token).then((answer) => answer.user, forgetExpiredSession) : null,
-      fetchVotes(token || store.get("voter")),
+      fetchMine(token || store.get("voter")),
     ]);
   } catch (failure) {
     section.replaceChildren(problem);
     problem.textContent = tr.error(failure);
     return;
   }
-  const [config, page, me, votes] = loaded;
+  const [config, page, me, mine] = loaded;
 
   /** @type {Context} */
   const ctx = {
@@ -112,7 +113,7 @@ export async function mountThread(host, options, api, store, tr) {
     config,
     root,
     me,
-    votes,
+    votes: mine.votes,
     locked: false,
     heading,
     canWrite: () => !ctx.locked && (!!ctx.me || config.anonymous),
@@ -133,6 +134,13 @@ export async function mountThread(host, options, api, store, tr) {
     more,
     compose,
   );
+  // The reader's own comments that wait for a moderator go where they belong: top-level
+  // ones at the end, replies under their parent when it is on this page.
+  for (const held of mine.pending) {
+    held.replies = [];
+    if (!held.parent) page.comments.push(held);
+    else find(page.comments, held.parent)?.replies.push(held);
+  }
   show(page, false);
   renderCompose();
   live.textContent = t("count", { n: count });
@@ -144,14 +152,11 @@ export async function mountThread(host, options, api, store, tr) {
     return api.thread({ ...where, sort, limit: options.pageSize, after });
   }
 
-  /** The reader's votes on this page, or none when they have no token or it is refused. */
-  function fetchVotes(/** @type {string | null | undefined} */ bearer) {
-    return bearer
-      ? api.votes(where, bearer).then(
-          (answer) => answer.votes,
-          () => ({}),
-        )
-      : {};
+  /** The reader's own votes and held comments, or none without a token or when it is refused. */
+  function fetchMine(/** @type {string | null | undefined} */ bearer) {
+    /** @type {Mine} */
+    const none = { votes: {}, pending: [] };
+    return bearer ? api.mine(where, bearer).catch(() => none) : none;
   }
 
   /** @param {any} failure */
@@ -300,7 +305,7 @@ export async function mountThread(host, options, api, store, tr) {
   async function switchReader(/** @type {string | null} */ session, /** @type {User | null} */ user) {
     store.set("token", session || undefined);
     ctx.me = user;
-    ctx.votes = await fetchVotes(session || store.get("voter"));
+    ctx.votes = (await fetchMine(session || store.get("voter"))).votes;
     rerender();
     live.textContent = user ? t("signedIn", { name: user.username }) : t("signedOut");
     /** @type {HTMLElement} */ (compose.querySelector(user ? "textarea" : "[part=login]") || heading).focus();
@@ -319,5 +324,18 @@ export async function mountThread(host, options, api, store, tr) {
     target.classList.add("hl");
     target.scrollIntoView({ block: "center" });
     target.focus({ preventScroll: true });
+  }
+}
+
+/**
+ * The comment with this id in a tree of comments.
+ * @param {Comment[]} comments
+ * @param {number} id
+ * @returns {Comment | undefined}
+ */
+function find(comments, id) {
+  for (const comment of comments) {
+    const found = comment.id == id ? comment : find(comment.replies, id);
+    if (found) return found;
   }
 }

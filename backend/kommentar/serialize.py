@@ -51,6 +51,11 @@ def comment(item: Comment) -> dict[str, Any]:
     }
 
 
+def held(item: Comment) -> dict[str, Any]:
+    """A comment waiting for a moderator, as its author sees it: pending, whatever caught it."""
+    return {**comment(item), "status": "pending"}
+
+
 def thread(item: Thread | None, url: str) -> dict[str, Any]:
     """A thread's header; a page nobody has commented on yet is an empty, open thread."""
     if item is None:

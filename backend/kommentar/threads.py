@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, SQL, fn
 
 from .errors import Invalid
-from .models import PUBLISHED, Comment, Thread, User, Vote
+from .models import PENDING, PUBLISHED, SPAM, Comment, Thread, User, Vote
 
 SORTS = ("oldest", "newest", "best")
 
@@ -175,6 +175,16 @@ def counts(keys: dict[str, str]) -> dict[str, int]:
     found = dict(Thread.select(Thread.key, Thread.count)
                  .where(Thread.key.in_(list(set(keys.values())))).tuples())
     return {asked: found.get(key, 0) for asked, key in keys.items()}
+
+
+def held_of(key: str, user_id: int) -> list[Comment]:
+    """An account's comments in a thread that wait for a moderator (or were caught as spam:
+    to their author both look the same), oldest first."""
+    return list(Comment.select(Comment, User).join(User)
+                .switch(Comment).join(Thread, on=(Comment.thread == Thread.id))
+                .where((Thread.key == key) & (Comment.author == user_id)
+                       & Comment.status.in_((PENDING, SPAM)))
+                .order_by(Comment.id))
 
 
 def votes_of(key: str, voter: str) -> dict[int, int]:

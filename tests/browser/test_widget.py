@@ -709,3 +709,23 @@ def test_the_honeypot_is_out_of_a_readers_way(blog, page):
         return trap.getRootNode().elementFromPoint(x, y) !== trap;
     }""")
     assert hidden
+
+
+def test_an_accounts_held_comments_stay_visible_to_it_after_a_reload(blog, context, page):
+    site, seed = blog(anonymous=False, moderation="all")
+    seed.account("ingrid", "bread and butter pudding")
+    open_page(page, site, count=0)
+    compose = log_in(page, "ingrid", "bread and butter pudding")
+    expect(compose).to_contain_text("Signed in as ingrid")
+    compose.get_by_label("Your comment").fill("Held until a moderator reads it.")
+    compose.get_by_role("button", name="Post comment").click()
+    held = page.locator(".list > article[id^=comment-]")
+    expect(held).to_contain_text("Awaiting moderation")
+    page.reload()
+    expect(held).to_contain_text("Held until a moderator reads it.")
+    expect(held).to_contain_text("Awaiting moderation")
+    expect(page.locator("[part=count]")).to_have_text("Comments (0)")
+    stranger = context.browser.new_context().new_page()  # another reader, no session
+    open_page(stranger, site, count=0)
+    expect(stranger.locator(".list > article")).to_have_count(0)
+    stranger.context.close()

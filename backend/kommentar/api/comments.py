@@ -7,7 +7,7 @@ from flask import Blueprint, current_app, jsonify
 from .. import comments, serialize, tokens
 from ..defences import Submission
 from ..limits import limited
-from ..models import PENDING, SPAM
+from ..models import SPAM
 from . import request as req
 from .threads import voter_id
 
@@ -28,9 +28,8 @@ def post_comment():
                             name=data.get("name"), title=data.get("title"),
                             submission=Submission(honeypot=data.get("website"),
                                                   form_token=data.get("form_token")))
-    result = serialize.comment(comment)
-    if result["status"] == SPAM:
-        result["status"] = PENDING  # the author learns it waits; a bot learns nothing to adapt
+    # A comment caught as spam is "pending" to its sender: a bot learns nothing to adapt to.
+    result = serialize.held(comment) if comment.status == SPAM else serialize.comment(comment)
     if comment.author_id is None:
         result["edit_token"] = tokens.sign(tokens.EDIT, comment.id)
     return jsonify(result), 201

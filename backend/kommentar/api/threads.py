@@ -53,14 +53,18 @@ def get_counts():
     return jsonify(counts=threads.counts(keys))
 
 
-@bp.get("/votes")
-def get_votes():
-    """The caller's own votes on one page (needs a session or voter token)."""
+@bp.get("/mine")
+def get_mine():
+    """What of one page is the caller's own: their votes (session or voter token) and, for
+    an account, its comments still waiting for a moderator, which nobody else sees."""
     key, _ = thread_key(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
                         req.policy())
     voter = voter_id()
     votes = threads.votes_of(key, voter) if voter else {}
-    return jsonify(votes={str(comment): value for comment, value in votes.items()})
+    user = req.session_user()
+    held = [serialize.held(comment) for comment in threads.held_of(key, user.id)] if user else []
+    return jsonify(votes={str(comment): value for comment, value in votes.items()},
+                   pending=held)
 
 
 def voter_id() -> str | None:
