@@ -66,6 +66,17 @@ class TestFormTimestamp:
         monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: later)
         assert post(api, form_token=token)["status"] == "published"
 
+    def test_trusted_callers_without_a_form_are_not_timed(self, app):
+        """Imports and the demo data post through the domain layer, with no web form."""
+        from kommentar import comments
+        from kommentar.db import database
+
+        with app.app_context(), database.connection_context():
+            written = comments.post(comments.Author(user=None, ip_hash=None),
+                                    app.extensions["kommentar.policy"], url=POST,
+                                    text="Imported from the old system.", name="Archive")
+        assert written.status == "published"
+
     @pytest.mark.parametrize("token", [None, "", "f.forged", 12, "s.not-a-form-token"])
     def test_missing_or_forged_form_token_is_spam(self, api, token):
         fields = {} if token is None else {"form_token": token}

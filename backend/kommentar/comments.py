@@ -131,8 +131,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
     if parent is not None and (not isinstance(parent, int) or isinstance(parent, bool)):
         raise Invalid("The parent must be a comment id.", code="invalid_parent")
     html = render.render(body)  # outside the transaction: the write lock is held briefly
-    caught = spam_reason(policy.defences, submission or Submission(), text=body, html=html,
-                         name=name)
+    caught = spam_reason(policy.defences, submission, text=body, html=html, name=name)
     print_ = fingerprint(body)
 
     with database.atomic():

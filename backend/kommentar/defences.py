@@ -70,12 +70,15 @@ def fingerprint(text: str) -> str:
     return hashlib.blake2b(folded.encode(), digest_size=16).hexdigest()
 
 
-def spam_reason(defences: Defences, submission: Submission, *, text: str, html: str,
+def spam_reason(defences: Defences, submission: Submission | None, *, text: str, html: str,
                 name: str) -> str | None:
-    """Why this comment looks like spam (checks that need no database), or None."""
-    if submission.honeypot not in (None, ""):
+    """Why this comment looks like spam (checks that need no database), or None.
+
+    ``submission`` is what came with a web form; None for a trusted caller (an import, the
+    demo data), which has no honeypot or form timestamp to check."""
+    if submission is not None and submission.honeypot not in (None, ""):
         return "honeypot field filled in"
-    if defences.min_seconds > 0:
+    if submission is not None and defences.min_seconds > 0:
         age = _form_age(submission.form_token)
         if age is None:
             return "no valid form token"
