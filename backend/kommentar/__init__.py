@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, api, cors, db, errors, limits, static
+from . import admin, api, cors, db, errors, headers, limits, static
 from . import config as settings
 from .comments import Policy
 
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     errors.init_app(app)
     cors.init_app(app)
+    headers.init_app(app)
     api.init_app(app)
     static.init_app(app)
     admin.init_app(app)

@@ -287,5 +287,23 @@ def purge(config_path: str | None, undo_window: timedelta | None) -> None:
     click.echo(f"purged {purged} deleted comments")
 
 
+
+@main.command("purge-ip-hashes")
+@click.option("--retention", type=Duration(), default=None,
+              help="Clear hashes older than this (default: the ip_hash_retention setting).")
+@click.pass_obj
+def purge_ip_hashes(config_path: str | None, retention: timedelta | None) -> None:
+    """Clear client IP hashes past their retention, and drop ended IP bans (run it daily)."""
+    from . import db, privacy
+
+    app = _app(config_path)
+    if retention is None:
+        retention = timedelta(seconds=app.config["IP_HASH_RETENTION"])
+    with db.database.connection_context():
+        purged = privacy.purge_ip_hashes(retention)
+    kept = "" if retention else " (retention 0: hashes are kept)"
+    click.echo(f"cleared {purged.comments} comment and {purged.votes} vote IP hashes{kept}; "
+               f"removed {purged.bans} ended IP bans")
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -139,6 +139,8 @@ SETTINGS: tuple[Setting, ...] = (
             "link domains (and their subdomains) that make a comment spam"),
     Setting("undo_window", 7 * 24 * 3600, _int,
             "seconds a moderator can undo a deletion; then it is purged"),
+    Setting("ip_hash_retention", 30 * 24 * 3600, _int,
+            "seconds comments and votes keep their client IP hash (0: for good)"),
     Setting("admin_idle_timeout", 30 * 60, _int,
             "seconds of inactivity after which an admin session ends"),
     Setting("admin_absolute_limit", 12 * 3600, _int,

@@ -69,3 +69,27 @@ def user(item: User, private: bool = False) -> dict[str, Any]:
     if private:
         data.update(email=item.email, role=item.role)
     return data
+
+
+def export(data) -> dict[str, Any]:
+    """Everything stored about an account (a ``privacy.Export``), for its owner to download.
+
+    The IP hashes of its own comments and votes are left out: they are a keyed hash the
+    owner cannot use, kept only for the retention period to fight abuse."""
+    return {
+        "account": user(data.user, private=True),
+        "comments": [{
+            "id": item.id,
+            "thread": item.thread.url,
+            "parent": item.parent_id,
+            "text": item.text,
+            "html": item.html,
+            "status": item.status,
+            "created": timestamp(item.created),
+            "edited": timestamp(item.edited),
+            "up": item.up,
+            "down": item.down,
+        } for item in data.comments],
+        "votes": [{"comment": item.comment_id, "value": item.value,
+                   "created": timestamp(item.created)} for item in data.votes],
+    }

@@ -1,10 +1,12 @@
-"""Accounts over HTTP: register, log in, log out, and who am I."""
+"""Accounts over HTTP: register, log in, log out, who am I, export and delete."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, jsonify
 
-from .. import accounts, serialize
+from .. import accounts, privacy, serialize
 from ..errors import Unauthorized
 from ..limits import by_account_name, by_client, limited
 from . import request as req
@@ -53,3 +55,31 @@ def logout():
 def me():
     """The signed-in account."""
     return jsonify(user=serialize.user(_required_user(), private=True))
+
+
+def _attachment(filename: str) -> str:
+    # Usernames may hold any letter; a header is Latin-1, so RFC 6266 adds a UTF-8 form.
+    plain = filename.encode("ascii", "replace").decode().replace("?", "_")
+    if plain == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@bp.get("/auth/me/export")
+def export():
+    """Everything stored about the signed-in account, as a JSON download."""
+    user = _required_user()
+    response = jsonify(serialize.export(privacy.export(user)))
+    response.headers["Content-Disposition"] = _attachment(f"kommentar-export-{user.username}.json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.delete("/auth/me")
+@limited("limit_login", key=by_client)
+def delete_me():
+    """Delete the signed-in account (the password again, so a stolen token is not enough)."""
+    user = _required_user()
+    data = req.body()
+    privacy.delete_account(user, data.get("password"), data.get("comments"))
+    return "", 204
