@@ -11,6 +11,7 @@ import functools
 import http.server
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -136,6 +137,11 @@ class Server:
     env: dict
     log: Path
 
+    def crash(self) -> None:
+        """SIGKILL the server and its workers at once, as a power cut or the OOM killer would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -165,7 +171,8 @@ def start_server(tmp_path):
             process = subprocess.Popen(
                 [sys.executable, "-m", "kommentar.cli", "serve", "--port", str(port),
                  "--workers", str(workers)],
-                env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path)
+                env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path,
+                start_new_session=True)  # its own process group: crash() reaches the workers
         server = Server(f"http://127.0.0.1:{port}", process, env, log)
         started.append(server)
         wait_for_port(port, process)
