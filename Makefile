@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTANCE := instance
 CONFIG := $(INSTANCE)/kommentar.toml
 
-.PHONY: run test test-python test-widget lint build check-embed bench clean
+.PHONY: run test test-python test-widget lint build check-embed bench fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ check-embed: node_modules/.installed
 	@cmp -s embed.js node_modules/.embed.committed.js || { \
 		cp node_modules/.embed.committed.js embed.js; \
 		echo "embed.js is stale: run 'make build' and commit it"; exit 1; }
+
+## fuzz: the property-based API fuzzing with 500 fresh cases per operation (make test runs 25)
+fuzz: $(BIN)/.installed
+	KOMMENTAR_FUZZ_EXAMPLES=500 $(BIN)/pytest -q tests/test_fuzz.py
 
 ## bench: how long clearing a 1,000-comment spam wave takes (SQLite, and PostgreSQL if reachable)
 bench: $(BIN)/.installed

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from peewee import fn
+from peewee import chunked, fn
 
 from . import identity, ranking, render
 from .db import database, is_postgres
@@ -106,10 +106,20 @@ def _clean_title(title: object) -> str:
     return "".join(ch for ch in title if unicodedata.category(ch)[0] != "C")[:300]
 
 
-def _recount(thread_id: int) -> None:
+def recount(thread_ids: Iterable[int]) -> None:
+    """Set threads' published counts from their comments, inside the caller's transaction.
+
+    On PostgreSQL the thread rows are locked first, so the count is read by a statement that
+    starts after every concurrent writer to the same thread has committed; without the lock
+    two writers can each count without the other's comment (READ COMMITTED keeps the
+    snapshot an UPDATE started with, even after it waited for a row)."""
     published = (Comment.select(fn.COUNT(Comment.id))
-                 .where((Comment.thread == thread_id) & (Comment.status == PUBLISHED)))
-    Thread.update(count=published).where(Thread.id == thread_id).execute()
+                 .where((Comment.thread == Thread.id) & (Comment.status == PUBLISHED)))
+    for batch in chunked(sorted(set(thread_ids)), 500):
+        if is_postgres():
+            list(Thread.select(Thread.id).where(Thread.id.in_(batch)).order_by(Thread.id)
+                 .for_update("FOR NO KEY UPDATE"))  # compatible with the FK's KEY SHARE
+        Thread.update(count=published).where(Thread.id.in_(batch)).execute()
 
 
 def post(author: Author, policy: Policy, *, url: object, text: object, thread_id: object = None,
@@ -163,7 +173,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
                                  ip_hash=author.ip_hash, status=status, spam_reason=reason,
                                  fingerprint=print_)
         if status == PUBLISHED:
-            _recount(thread.id)
+            recount([thread.id])
     return comment
 
 
@@ -219,7 +229,7 @@ def delete(comment_id: int, author: Author, policy: Policy, edit_grant: int | No
         # starts the purge clock.
         Comment.update(status=DELETED, status_changed=utcnow()) \
             .where(Comment.id == comment.id).execute()
-        _recount(comment.thread_id)
+        recount([comment.thread_id])
 
 
 def new_voter() -> str:

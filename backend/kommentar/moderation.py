@@ -13,8 +13,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from peewee import SQL, Case, Cast, Value, chunked, fn
+from peewee import SQL, Case, Cast, Value, fn
 
+from .comments import recount
 from .db import database
 from .errors import Invalid, NotFound
 from .models import (
@@ -123,15 +124,6 @@ def _hold(where, actor: User | None, reason: str, now: datetime) -> None:
         Ban.insert_from(targets, fields).on_conflict_ignore().execute()
 
 
-def _recount(thread_ids: set[int]) -> None:
-    """Set each thread's published count in one statement per few hundred threads (the same
-    figure as ``comments._recount``, which takes one thread at a time)."""
-    published = (Comment.select(fn.COUNT(Comment.id))
-                 .where((Comment.thread == Thread.id) & (Comment.status == PUBLISHED)))
-    for batch in chunked(sorted(thread_ids), _CHUNK):
-        Thread.update(count=published).where(Thread.id.in_(batch)).execute()
-
-
 def act(actor: User | None, action: str, selection: list[int] | Filter, reason: str = "", *,
         undo_window: timedelta = UNDO_WINDOW) -> int:
     """Apply a moderation action to comment ids or to a whole filter result; return how many
@@ -152,7 +144,7 @@ def act(actor: User | None, action: str, selection: list[int] | Filter, reason: 
         changed = list(Comment.update(values).where(where & changes)
                        .returning(Comment.id, Comment.thread).tuples())
         if action not in ("pin", "unpin"):
-            _recount({thread for _, thread in changed})
+            recount({thread for _, thread in changed})
         if reason:
             detail += f"; reason: {reason}"
         record(actor, action, target, f"{detail}; changed: {len(changed)}")

@@ -16,10 +16,10 @@ from peewee import SQL, chunked, fn
 
 from . import ranking
 from .accounts import HASHER, MAX_PASSWORD
+from .comments import recount as recount_threads
 from .db import database, is_postgres
 from .errors import Invalid, Unauthorized
 from .models import DELETED, AuditEntry, Ban, Comment, Thread, User, Vote, utcnow
-from .moderation import _recount as recount_threads  # the batch recount moderation uses
 
 CHOICES = ("delete", "anonymise")
 ANONYMOUS_NAME = "deleted user"  # what an anonymised comment shows in place of the author
