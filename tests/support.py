@@ -92,3 +92,11 @@ class Clock:
 
     def time(self) -> float:
         return self._time() + self.offset
+
+
+@pytest.fixture
+def clean_environment(monkeypatch):
+    """For tests of the command, which reads KOMMENTAR_* from the environment: none set."""
+    for name in list(os.environ):
+        if name.startswith("KOMMENTAR_"):
+            monkeypatch.delenv(name)

@@ -12,17 +12,12 @@ import tomllib
 
 import pytest
 from click.testing import CliRunner
+from support import clean_environment  # noqa: F401 - a fixture, used below
 
 from kommentar import db
 from kommentar.cli import main
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    """The command reads KOMMENTAR_* from the environment: start each test without any."""
-    for name in list(os.environ):
-        if name.startswith("KOMMENTAR_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_environment")  # KOMMENTAR_* unset
 
 
 @pytest.fixture

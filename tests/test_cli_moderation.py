@@ -3,12 +3,11 @@ dry run and confirmation, and ``purge``."""
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from support import SITE
+from support import SITE, clean_environment  # noqa: F401 - a fixture, used below
 
 from kommentar import accounts
 from kommentar.cli import main
@@ -20,13 +19,7 @@ SPAMMER = "5bad5bad5bad5bad5bad5bad5bad5bad"
 READER = "0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e"
 PASSWORD = "correct horse battery"
 
-
-@pytest.fixture(autouse=True)
-def clean_environment(monkeypatch):
-    """The command reads KOMMENTAR_* from the environment: start each test without any."""
-    for name in list(os.environ):
-        if name.startswith("KOMMENTAR_"):
-            monkeypatch.delenv(name)
+pytestmark = pytest.mark.usefixtures("clean_environment")  # KOMMENTAR_* unset
 
 
 @pytest.fixture

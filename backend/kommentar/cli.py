@@ -266,7 +266,7 @@ def prune(config_path: str | None, author, ip_hash, thread, text, older_than, st
         if not yes:
             click.confirm(f"Delete {count} comments ({moderation.describe(chosen)})?", abort=True)
         deleted = moderation.act(None, "delete", chosen)
-    days = app.config.get("UNDO_WINDOW", moderation.UNDO_WINDOW.total_seconds()) / 86400
+    days = app.config["UNDO_WINDOW"] / 86400
     click.echo(f"deleted {deleted} comments; an admin can undo this for {days:g} days")
 
 
@@ -280,12 +280,10 @@ def purge(config_path: str | None, undo_window: timedelta | None) -> None:
 
     app = _app(config_path)
     if undo_window is None:
-        undo_window = timedelta(seconds=app.config.get(
-            "UNDO_WINDOW", moderation.UNDO_WINDOW.total_seconds()))
+        undo_window = timedelta(seconds=app.config["UNDO_WINDOW"])
     with db.database.connection_context():
         purged = moderation.purge(undo_window)
     click.echo(f"purged {purged} deleted comments")
-
 
 
 @main.command("purge-ip-hashes")

@@ -25,6 +25,7 @@ from peewee import (
 from .db import database
 
 PUBLISHED, PENDING, SPAM, DELETED = "published", "pending", "spam", "deleted"
+MAX_ID = 2**53 - 1  # ids beyond this cannot be stored, and JavaScript cannot hold them exactly
 STATUSES = (PUBLISHED, PENDING, SPAM, DELETED)
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from peewee import JOIN, SQL, fn
 
 from .errors import Invalid
-from .models import PENDING, PUBLISHED, SPAM, Comment, Thread, User, Vote
+from .models import MAX_ID, PENDING, PUBLISHED, SPAM, Comment, Thread, User, Vote
 
 SORTS = ("oldest", "newest", "best")
 
@@ -75,7 +75,6 @@ def _visible():
 _ID = r"([1-9][0-9]{0,15})"
 _SCORE = r"([0-9](?:\.[0-9]+)?(?:e-[0-9]+)?)"  # repr() of a float in [0, 1]
 _CURSOR = re.compile(rf"(oldest|newest|best):(p?)(?:{_SCORE}/)?{_ID}")
-_MAX_ID = 2**53 - 1
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ def parse_cursor(sort: str, cursor: str | None) -> Position | None:
         return None
     match = _CURSOR.fullmatch(cursor)
     if (not match or match[1] != sort or (match[3] is None) != (sort != "best")
-            or int(match[4]) > _MAX_ID):
+            or int(match[4]) > MAX_ID):
         raise Invalid("The cursor does not belong to this listing.", code="invalid_cursor")
     return Position(match[2] == "p", float(match[3] or 0), int(match[4]))
 

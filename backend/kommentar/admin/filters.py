@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from werkzeug.datastructures import MultiDict
 
 from ..accounts import username_key
-from ..models import STATUSES, User
+from ..models import MAX_ID, STATUSES, User
 from ..moderation import Filter
 
 FIELDS = ("status", "thread", "author", "ip", "q")  # the form's names, in the form's order
@@ -34,7 +34,7 @@ class Query:
 
 
 def _positive(text: str) -> int | None:
-    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 2**53 else None
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) <= MAX_ID else None
 
 
 def read(form: MultiDict) -> Query:

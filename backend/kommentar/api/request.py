@@ -14,9 +14,7 @@ from flask import current_app, g, request
 from .. import tokens
 from ..comments import Author, Policy
 from ..errors import Invalid, NotFound, Unauthorized
-from ..models import User
-
-MAX_ID = 2**53 - 1  # ids beyond this cannot be stored, and JavaScript cannot hold them exactly
+from ..models import MAX_ID, User
 
 
 def _reject_constant(name: str) -> None:
