@@ -100,3 +100,23 @@ def clean_environment(monkeypatch):
     for name in list(os.environ):
         if name.startswith("KOMMENTAR_"):
             monkeypatch.delenv(name)
+
+
+class QueryCounter:
+    """Counts the SQL statements peewee sends while it is active."""
+
+    def __enter__(self):
+        from kommentar.db import database
+
+        self.statements, self.database = [], database.obj
+        original = self.database.execute_sql
+
+        def counting(sql, params=None, *args, **kwargs):
+            self.statements.append(sql)
+            return original(sql, params, *args, **kwargs)
+
+        self.database.execute_sql = counting
+        return self
+
+    def __exit__(self, *exc):
+        del self.database.execute_sql

@@ -4,7 +4,7 @@ and the cost of a fetch in queries."""
 from __future__ import annotations
 
 import pytest
-from support import SITE
+from support import SITE, QueryCounter
 
 POST = f"{SITE}/post"
 
@@ -213,29 +213,6 @@ def test_bad_count_queries_are_400(api, urls, code):
     assert response.status_code == 400 and response.json["error"]["code"] == code
 
 
-class QueryCounter:
-    """Counts the SQL statements peewee sends while it is active."""
-
-    def __init__(self):
-        self.statements = []
-
-    def __enter__(self):
-        from kommentar.db import database
-
-        self.database = database.obj
-        self.original = self.database.execute_sql
-
-        def counting(sql, params=None, *args, **kwargs):
-            self.statements.append(sql)
-            return self.original(sql, params, *args, **kwargs)
-
-        self.database.execute_sql = counting
-        return self
-
-    def __exit__(self, *exc):
-        del self.database.execute_sql
-
-
 @pytest.mark.parametrize("limit", [None, "5"])
 def test_thread_fetch_costs_the_same_queries_at_any_size(api, limit):
     def queries_for(url, comments):
@@ -257,7 +234,7 @@ def test_refetch_with_the_etag_is_a_304_until_the_thread_changes(api):
     api.comment("first")
     response = api.get("/api/threads", url=POST)
     etag = response.headers["ETag"]
-    assert response.headers["Cache-Control"] == "no-cache"
+    assert response.headers["Cache-Control"] == "public, max-age=10, stale-while-revalidate=60"
     again = api.client.get("/api/threads", query_string={"url": POST},
                            headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.data == b""

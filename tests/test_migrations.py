@@ -116,11 +116,27 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     assert db.database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
-def _back_to_version_1():
-    """Turn today's database into one as version 1 shipped it (no moderation columns).
+def _back_to_version_2():
+    """Turn today's database into one as version 2 shipped it (no thread versions, the
+    listing indexes of then).
 
     Plain ALTER TABLE: rebuilding the table, as peewee's SQLite migrator does to drop a
     column, would fire the replies' ON DELETE CASCADE and lose them."""
+    with db.database.obj.atomic():
+        for statement in ('ALTER TABLE "thread" DROP COLUMN "version"',
+                          *(f'DROP INDEX "comment_listing_{sort}"'
+                            for sort in ("oldest", "newest", "best")),
+                          'CREATE INDEX "comment_thread_id_parent_id_id" '
+                          'ON "comment" ("thread_id", "parent_id", "id")',
+                          'CREATE INDEX "comment_thread_id_parent_id_score_id" '
+                          'ON "comment" ("thread_id", "parent_id", "score", "id")',
+                          "DELETE FROM kommentar_schema WHERE version > 2"):
+            db.database.execute_sql(statement)
+
+
+def _back_to_version_1():
+    """Turn today's database into one as version 1 shipped it (no moderation columns)."""
+    _back_to_version_2()
     database = db.database.obj
     with database.atomic():
         for statement in ('DROP TABLE "ban"', 'DROP TABLE "audit_entry"',
@@ -148,3 +164,18 @@ def test_version_1_database_upgrades_to_moderation_and_keeps_its_comments(api, s
 
     assert Comment.get_by_id(first["id"]).pinned is False
     assert Ban.select().count() == 0
+
+
+def test_version_2_database_upgrades_to_thread_versions_and_listing_indexes(api, settings):
+    first = api.comment("Written before thread versions existed.")
+    built_today = {index.name for index in db.database.get_indexes("comment")}
+    _back_to_version_2()
+    assert "version" not in {c.name for c in db.database.get_columns("thread")}
+
+    upgraded = Api(create_app(settings).test_client())
+    assert db.schema_version() == db.SCHEMA_VERSION
+    assert {index.name for index in db.database.get_indexes("comment")} == built_today
+    assert [c["id"] for c in upgraded.thread()["comments"]] == [first["id"]]
+    second = upgraded.comment("Written after.")  # raises the version: the cached copy is stale
+    assert [c["id"] for c in upgraded.thread()["comments"]] == [first["id"], second["id"]]
+    assert upgraded.thread()["thread"]["count"] == 2

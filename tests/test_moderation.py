@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
-from support import SITE, Api
+from support import SITE, Api, QueryCounter
 
 from kommentar import moderation
 from kommentar.errors import Invalid, NotFound
@@ -16,26 +16,6 @@ from kommentar.moderation import Filter
 
 HASH = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 OTHER_HASH = "ffffffffffffffffffffffffffffffff"
-
-
-class QueryCounter:
-    """Counts the SQL statements peewee sends while it is active."""
-
-    def __enter__(self):
-        from kommentar.db import database
-
-        self.statements, self.database = [], database.obj
-        original = self.database.execute_sql
-
-        def counting(sql, params=None, *args, **kwargs):
-            self.statements.append(sql)
-            return original(sql, params, *args, **kwargs)
-
-        self.database.execute_sql = counting
-        return self
-
-    def __exit__(self, *exc):
-        del self.database.execute_sql
 
 
 @pytest.fixture

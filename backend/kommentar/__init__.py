@@ -7,8 +7,9 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, api, cors, db, errors, headers, limits, static
+from . import admin, api, compress, cors, db, errors, headers, limits, static
 from . import config as settings
+from .cache import DocumentCache
 from .comments import Policy
 
 
@@ -23,8 +24,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     app.extensions["kommentar.policy"] = Policy.from_config(app.config)
+    app.extensions["kommentar.documents"] = DocumentCache(app.config["THREAD_CACHE_MB"] << 20)
 
     db.init_app(app)
+    compress.init_app(app)  # first registered, so it runs last, on the finished response
     errors.init_app(app)
     cors.init_app(app)
     headers.init_app(app)

@@ -107,7 +107,8 @@ def _clean_title(title: object) -> str:
 
 
 def recount(thread_ids: Iterable[int]) -> None:
-    """Set threads' published counts from their comments, inside the caller's transaction.
+    """Set threads' published counts from their comments, inside the caller's transaction,
+    and mark their documents changed (``touch``).
 
     On PostgreSQL the thread rows are locked first, so the count is read by a statement that
     starts after every concurrent writer to the same thread has committed; without the lock
@@ -119,7 +120,18 @@ def recount(thread_ids: Iterable[int]) -> None:
         if is_postgres():
             list(Thread.select(Thread.id).where(Thread.id.in_(batch)).order_by(Thread.id)
                  .for_update("FOR NO KEY UPDATE"))  # compatible with the FK's KEY SHARE
-        Thread.update(count=published).where(Thread.id.in_(batch)).execute()
+        Thread.update(count=published, version=Thread.version + 1) \
+            .where(Thread.id.in_(batch)).execute()
+
+
+def touch(thread_ids: Iterable[int]) -> None:
+    """Mark threads' public documents changed, inside the transaction that changes them.
+
+    Every write that alters what a thread fetch returns (a comment's text, votes, status,
+    pin or author; the thread's title or lock) ends here or in ``recount``: the workers'
+    cached documents are keyed by this version, so a missed call serves a stale thread."""
+    for batch in chunked(sorted(set(thread_ids)), 500):
+        Thread.update(version=Thread.version + 1).where(Thread.id.in_(batch)).execute()
 
 
 def post(author: Author, policy: Policy, *, url: object, text: object, thread_id: object = None,
@@ -218,6 +230,7 @@ def edit(comment_id: int, text: object, author: Author, policy: Policy,
         comment.text, comment.html, comment.edited = body, html, utcnow()
         comment.fingerprint = fingerprint(body)
         comment.save(only=[Comment.text, Comment.html, Comment.edited, Comment.fingerprint])
+        touch([comment.thread_id])
     return comment
 
 
@@ -274,4 +287,5 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
                     .where(Vote.comment == comment.id).tuples().get())
         Comment.update(up=up, down=down, score=ranking.wilson_lower_bound(up, down)) \
             .where(Comment.id == comment.id).execute()
+        touch([comment.thread_id])
     return up, down, value

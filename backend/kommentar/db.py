@@ -109,9 +109,26 @@ def _moderation(db: Database) -> None:
     db.create_tables([Ban, AuditEntry])
 
 
+def _listing_indexes(db: Database) -> None:
+    """Version 3: a version number per thread, which the workers' document caches check,
+    and indexes that hand out a page of top-level comments already in order."""
+    db.execute_sql('ALTER TABLE "thread" ADD COLUMN "version" INTEGER NOT NULL DEFAULT 0')
+    for statement in (
+        'DROP INDEX "comment_thread_id_parent_id_id"',
+        'DROP INDEX "comment_thread_id_parent_id_score_id"',
+        'CREATE INDEX "comment_listing_oldest" ON "comment" '
+        '("thread_id", "depth", "pinned" DESC, "id")',
+        'CREATE INDEX "comment_listing_newest" ON "comment" ("thread_id", "depth", "pinned", "id")',
+        'CREATE INDEX "comment_listing_best" ON "comment" '
+        '("thread_id", "depth", "pinned" DESC, "score" DESC, "id")',
+    ):
+        db.execute_sql(statement)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
+    _listing_indexes,
     # Append new steps here; never edit a step that has shipped. Use playhouse.migrate's
     # schema migrator for nullable columns and indexes; anything that would make it rebuild
     # a SQLite table (NOT NULL, renames, type changes) loses rows through ON DELETE CASCADE.

@@ -63,6 +63,9 @@ class Thread(BaseModel):
     count = IntegerField(default=0)  # published comments, replies included
     locked = BooleanField(default=False)
     created = DateTimeField(default=utcnow)
+    # Rises in every write that changes what the thread fetch returns (see comments.touch),
+    # so each worker's cached document is known to be current by reading this row alone.
+    version = IntegerField(default=0)
 
 
 class Comment(BaseModel):
@@ -93,13 +96,22 @@ class Comment(BaseModel):
 
     class Meta:
         indexes = (
-            (("thread", "parent", "id"), False),
-            (("thread", "parent", "score", "id"), False),
             (("root", "id"), False),
             (("status", "id"), False),
             (("ip_hash", "id"), False),
             (("fingerprint", "created"), False),
         )
+
+
+# A page of top-level comments (depth 0) is read off one of these in its sort's order,
+# pinned first, so a limited page stops after ``limit`` rows instead of sorting the thread.
+# (Newest walks the second backwards.) db._listing_indexes creates them in older databases.
+Comment.add_index(Comment.thread, Comment.depth, Comment.pinned.desc(), Comment.id,
+                  name="comment_listing_oldest")
+Comment.add_index(Comment.thread, Comment.depth, Comment.pinned, Comment.id,
+                  name="comment_listing_newest")
+Comment.add_index(Comment.thread, Comment.depth, Comment.pinned.desc(), Comment.score.desc(),
+                  Comment.id, name="comment_listing_best")
 
 
 class Vote(BaseModel):

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from peewee import SQL, Case, Cast, Value, fn
 
-from .comments import recount
+from .comments import recount, touch
 from .db import database
 from .errors import Invalid, NotFound
 from .models import (
@@ -143,8 +143,8 @@ def act(actor: User | None, action: str, selection: list[int] | Filter, reason: 
             _hold(where, actor, reason, now)
         changed = list(Comment.update(values).where(where & changes)
                        .returning(Comment.id, Comment.thread).tuples())
-        if action not in ("pin", "unpin"):
-            recount({thread for _, thread in changed})
+        # Pins change only the order; everything else may change the counts too.
+        (touch if action in ("pin", "unpin") else recount)({thread for _, thread in changed})
         if reason:
             detail += f"; reason: {reason}"
         record(actor, action, target, f"{detail}; changed: {len(changed)}")
@@ -200,6 +200,7 @@ def lock(actor: User | None, thread_id: int, locked: bool) -> None:
     with database.atomic():
         if not Thread.update(locked=bool(locked)).where(Thread.id == thread_id).execute():
             raise NotFound("No such thread.")
+        touch([thread_id])
         record(actor, "lock" if locked else "unlock", f"thread:{thread_id}")
 
 

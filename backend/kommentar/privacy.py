@@ -17,6 +17,7 @@ from peewee import SQL, chunked, fn
 from . import ranking
 from .accounts import HASHER, MAX_PASSWORD
 from .comments import recount as recount_threads
+from .comments import touch
 from .db import database, is_postgres
 from .errors import Invalid, Unauthorized
 from .models import DELETED, AuditEntry, Ban, Comment, Thread, User, Vote, utcnow
@@ -112,6 +113,7 @@ def delete_account(user: User, password: object, comments: object) -> None:
                       code="invalid_choice")
     _check_password(user, password)
     with database.atomic():
+        changed = _threads_shown_in(user)
         _remove_votes(user)
         if comments == "delete":
             recount_threads(_remove_comments(user))
@@ -122,6 +124,15 @@ def delete_account(user: User, password: object, comments: object) -> None:
         Ban.update(created_by=None).where(Ban.created_by == user.id).execute()
         AuditEntry.update(actor=None).where(AuditEntry.actor == user.id).execute()
         User.delete().where(User.id == user.id).execute()
+        touch(changed)
+
+
+def _threads_shown_in(user: User) -> set[int]:
+    """The threads whose public documents show this account: its comments or its votes."""
+    wrote = Comment.select(Comment.thread).where(Comment.author == user.id)
+    voted = (Comment.select(Comment.thread).join(Vote, on=(Vote.comment == Comment.id))
+             .where(Vote.voter == voter_of(user)))
+    return {thread for (thread,) in wrote.union(voted).tuples()}
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,10 @@ checkout serves the repository's top-level copy that esbuild writes.
 
 from __future__ import annotations
 
-import hashlib
 from functools import lru_cache
 from pathlib import Path
 
-from flask import Response, request
+from .compress import Encoded
 
 PACKAGED = Path(__file__).with_name("static") / "embed.js"
 CHECKOUT = Path(__file__).resolve().parents[2] / "embed.js"
@@ -21,10 +20,9 @@ def _script() -> Path:
 
 
 @lru_cache(maxsize=2)
-def _read(path: Path, _modified: int) -> tuple[bytes, str]:
-    """The script and its ETag, read again only when the file changes (a rebuild)."""
-    body = path.read_bytes()
-    return body, hashlib.blake2b(body, digest_size=16).hexdigest()
+def _read(path: Path, _modified: int) -> Encoded:
+    """The script, gzipped and tagged once, and again only when the file changes (a rebuild)."""
+    return Encoded.of(path.read_bytes())
 
 
 def init_app(app) -> None:
@@ -33,13 +31,11 @@ def init_app(app) -> None:
     @app.get("/embed.js")
     def embed():
         path = _script()
-        body, etag = _read(path, path.stat().st_mtime_ns)
-        response = Response(body, mimetype="text/javascript")
-        response.set_etag(etag)
+        response = _read(path, path.stat().st_mtime_ns).response("text/javascript")
         # Site owners reference a fixed URL, so browsers revalidate after an hour; an upgrade
         # reaches readers within that time, and a revalidation costs a 304.
         response.cache_control.public = True
         response.cache_control.max_age = 3600
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["X-Content-Type-Options"] = "nosniff"
-        return response.make_conditional(request)
+        return response

@@ -2,7 +2,8 @@
 nested under it, the counts for listing pages, and a reader's own votes.
 
 A thread fetch is three queries whatever its size (the thread, one page of
-top-level comments, all their replies), never one per comment. Pagination is by
+top-level comments, all their replies), never one per comment; one when the worker has
+the document cached (``cache``). Pagination is by
 keyset, so a deep page costs the same as the first; the cursor is opaque to clients.
 """
 
@@ -61,12 +62,14 @@ def _node(row) -> Node:
                 up, down, False, score, bool(pinned))
 
 
-def _visible():
+def _visible(thread_id: int):
     # A comment that is not published (deleted, or hidden by a moderator) is fetched as a
     # placeholder only when something still hangs under it, so published replies keep
-    # their place and every counted comment is shown.
+    # their place and every counted comment is shown. The thread, given as a constant,
+    # keeps PostgreSQL from hashing the parents of the whole table for this check.
     child = Comment.alias()
-    has_reply = fn.EXISTS(child.select(SQL("1")).where(child.parent == Comment.id))
+    has_reply = fn.EXISTS(child.select(SQL("1"))
+                          .where((child.thread == thread_id) & (child.parent == Comment.id)))
     return (Comment.status == PUBLISHED) | has_reply
 
 
@@ -118,23 +121,29 @@ def _order(query, sort: str, position: Position | None):
                               ((Comment.score == position.score) & (Comment.id > position.id)))
     if position is None:
         return query
+    # "pinned = false", not "NOT pinned": SQLite seeks into the index only with an equality.
+    unpinned = Comment.pinned == False  # noqa: E712
     if position.pinned:  # the rest of the pinned ones, then every unpinned one
-        return query.where((Comment.pinned & after) | ~Comment.pinned)
-    return query.where(~Comment.pinned & after)
+        return query.where((Comment.pinned & after) | unpinned)
+    return query.where(unpinned & after)
 
 
-def page(key: str, sort: str, limit: int | None, after: str | None) -> Page:
-    """Top-level comments of the thread ``key`` in ``sort`` order, ``limit`` at a time."""
+def find(key: str) -> Thread | None:
+    """The thread of a page, or None while nobody has commented on it."""
+    return Thread.get_or_none(Thread.key == key)
+
+
+def page(thread: Thread | None, sort: str, limit: int | None, after: str | None) -> Page:
+    """Top-level comments of ``thread`` in ``sort`` order, ``limit`` at a time."""
     if sort not in SORTS:
         raise Invalid("sort must be oldest, newest or best.", code="invalid_sort")
     position = parse_cursor(sort, after)
-    thread = Thread.get_or_none(Thread.key == key)
     if thread is None:
         return Page(None, [], None)
 
     top = (Comment.select(*_COLUMNS)
            .join(User, JOIN.LEFT_OUTER, on=(Comment.author == User.id))
-           .where((Comment.thread == thread.id) & Comment.parent.is_null() & _visible()))
+           .where((Comment.thread == thread.id) & (Comment.depth == 0) & _visible(thread.id)))
     top = _order(top, sort, position)
     if limit is not None:
         top = top.limit(limit + 1)
@@ -145,9 +154,9 @@ def page(key: str, sort: str, limit: int | None, after: str | None) -> Page:
     if nodes:
         replies = (Comment.select(*_COLUMNS)
                    .join(User, JOIN.LEFT_OUTER, on=(Comment.author == User.id))
-                   .where(_visible()).order_by(Comment.id))
+                   .where(_visible(thread.id)).order_by(Comment.id))
         if position is None and not more:  # the whole thread: no long IN list needed
-            replies = replies.where((Comment.thread == thread.id) & Comment.parent.is_null(False))
+            replies = replies.where((Comment.thread == thread.id) & (Comment.depth > 0))
         else:
             replies = replies.where(Comment.root.in_([node.id for node in nodes]))
         _nest(nodes, (_node(row) for row in replies.tuples()))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import serialize, threads, tokens
 from ..comments import thread_key
+from ..compress import Encoded
 from ..errors import Invalid
 from . import request as req
 
@@ -23,6 +23,7 @@ def get_thread():
     key, url = thread_key(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
                           req.policy())
     sort = req.arg("sort")
+    sort = "oldest" if sort is None else sort
     limit = req.arg("limit")
     if limit is not None:
         largest = current_app.config["MAX_PAGE_SIZE"]
@@ -30,14 +31,26 @@ def get_thread():
             raise Invalid(f"limit must be a whole number from 1 to {largest}.",
                           code="invalid_limit")
         limit = int(limit)
-    page = threads.page(key, "oldest" if sort is None else sort, limit,
-                        req.arg("after", code="invalid_cursor"))
-    response = jsonify(thread=serialize.thread(page.thread, url),
-                       comments=[serialize.node(node) for node in page.comments], next=page.next)
-    # The document is the same for every reader: a re-fetch with its ETag costs a 304.
-    response.set_etag(hashlib.blake2b(response.get_data(), digest_size=16).hexdigest())
-    response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    after = req.arg("after", code="invalid_cursor")
+    thread = threads.find(key)
+    documents = current_app.extensions["kommentar.documents"]
+    listing = (thread.id if thread else None, sort, limit, after)
+    document = documents.get(listing, thread.version) if thread else None
+    if document is None:
+        page = threads.page(thread, sort, limit, after)
+        document = Encoded.of(current_app.json.response(
+            thread=serialize.thread(page.thread, url),
+            comments=[serialize.node(node) for node in page.comments],
+            next=page.next).get_data())
+        if thread:
+            documents.put(listing, thread.version, document)
+    # The same for every reader, so browsers, proxies and CDNs may keep it a little while;
+    # what is the reader's own comes from /api/mine, which nothing shares.
+    response = document.response("application/json")
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["THREAD_MAX_AGE"]
+    response.cache_control.stale_while_revalidate = current_app.config["THREAD_STALE"]
+    return response
 
 
 @bp.get("/counts")
@@ -50,7 +63,10 @@ def get_counts():
         raise Invalid(f"At most {MAX_COUNT_URLS} urls at a time.", code="invalid_url")
     policy = req.policy()
     keys = {url: thread_key(url, None, policy)[0] for url in urls}
-    return jsonify(counts=threads.counts(keys))
+    response = jsonify(counts=threads.counts(keys))
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["THREAD_MAX_AGE"]
+    return response
 
 
 @bp.get("/mine")
@@ -63,8 +79,11 @@ def get_mine():
     votes = threads.votes_of(key, voter) if voter else {}
     user = req.session_user()
     held = [serialize.held(comment) for comment in threads.held_of(key, user.id)] if user else []
-    return jsonify(votes={str(comment): value for comment, value in votes.items()},
-                   pending=held)
+    response = jsonify(votes={str(comment): value for comment, value in votes.items()},
+                       pending=held)
+    response.cache_control.private = True  # one reader's, and changes with their every vote
+    response.cache_control.no_store = True
+    return response
 
 
 def voter_id() -> str | None:

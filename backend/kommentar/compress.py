@@ -1,0 +1,74 @@
+"""Gzip for clients that accept it, with or without a proxy in front.
+
+Answers that never change between writes (a thread document, ``embed.js``) are compressed
+once and kept as ``Encoded`` bytes; anything else large enough to gain is compressed as it
+leaves. Small answers go as they are: under a kilobyte the saving is lost to the header.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import dataclass
+
+from flask import Response, request
+
+MIN_BYTES = 1024
+COMPRESSIBLE = {"application/json", "text/javascript", "text/html", "text/css"}
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A body as it is and gzipped, with its strong ETag (the gzip coding's ends in ``.gz``:
+    different bytes, different tag)."""
+
+    body: bytes
+    gzipped: bytes
+    etag: str
+
+    @classmethod
+    def of(cls, body: bytes) -> Encoded:
+        # mtime=0: the same body always gzips to the same bytes, in every worker.
+        return cls(body, gzip.compress(body, compresslevel=9, mtime=0),
+                   hashlib.blake2b(body, digest_size=16).hexdigest())
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped)
+
+    def response(self, mimetype: str) -> Response:
+        """The answer to the current request: gzipped if it accepts that, and 304 when its
+        ``If-None-Match`` already names these bytes."""
+        gzipped = accepts_gzip()
+        response = Response(self.gzipped if gzipped else self.body, mimetype=mimetype)
+        if gzipped:
+            response.headers["Content-Encoding"] = "gzip"
+        response.vary.add("Accept-Encoding")
+        response.set_etag(self.etag + ".gz" if gzipped else self.etag)
+        return response.make_conditional(request)
+
+
+def accepts_gzip() -> bool:
+    """Whether the request's ``Accept-Encoding`` takes gzip (``gzip;q=0`` refuses it)."""
+    return request.accept_encodings["gzip"] > 0
+
+
+def _compress(response: Response) -> Response:
+    if (response.status_code != 200 or response.direct_passthrough or response.is_streamed
+            or "Content-Encoding" in response.headers
+            or response.mimetype not in COMPRESSIBLE
+            or (response.content_length or 0) < MIN_BYTES):
+        return response
+    response.vary.add("Accept-Encoding")  # caches must not hand gzip to one who cannot read it
+    if accepts_gzip():
+        response.set_data(gzip.compress(response.get_data(), compresslevel=6, mtime=0))
+        response.headers["Content-Encoding"] = "gzip"
+        if response.get_etag()[0]:  # a tag names the bytes, so the coding changes it
+            tag, weak = response.get_etag()
+            response.set_etag(tag + ".gz", weak)
+    return response
+
+
+def init_app(app) -> None:
+    """Compress what leaves, when the client accepts gzip."""
+    app.after_request(_compress)

@@ -1,0 +1,172 @@
+"""Each worker's cache of thread documents, gzip, and the caching headers.
+
+A second app on the same database stands in for another worker (or another server): it
+keeps its own cache, so a write made through one must show in the other's next read.
+"""
+
+from __future__ import annotations
+
+import gzip
+
+import pytest
+from support import SITE, Api, QueryCounter
+
+from kommentar import create_app, moderation
+from kommentar.cache import DocumentCache
+from kommentar.compress import Encoded
+
+POST = f"{SITE}/post"
+
+
+@pytest.fixture
+def other(settings):
+    """Another worker: same database, its own document cache."""
+    return Api(create_app(settings).test_client())
+
+
+def _warm(reader: Api) -> dict:
+    reader.thread()
+    return reader.thread()  # the second read is served from the cache
+
+
+def _with_account(api: Api) -> int:
+    api.register("carol")
+    return api.comment("Carol's comment.")["id"]
+
+
+def _delete_account(api: Api, comments: str) -> None:
+    response = api.client.delete("/api/auth/me", headers=api.headers(),
+                                 json={"password": "correct horse battery", "comments": comments})
+    assert response.status_code == 204, response.json
+
+
+def _moderate(action: str):
+    def act(writer: Api, target: int) -> None:
+        with writer.client.application.app_context():
+            moderation.act(None, action, [target])
+    return act
+
+
+WRITES = {
+    "post": lambda writer, target: writer.comment("Another one."),
+    "reply": lambda writer, target: writer.comment("A reply.", parent=target),
+    "edit": lambda writer, target: writer.patch(f"/api/comments/{target}", {"text": "Changed."}),
+    "delete": lambda writer, target: writer.delete(f"/api/comments/{target}"),
+    "vote": lambda writer, target: writer.post(f"/api/comments/{target}/vote", {"value": 1}),
+    "pin": _moderate("pin"),
+    "spam": _moderate("spam"),
+    "moderator delete": _moderate("delete"),
+    "lock": lambda writer, target: _lock(writer),
+    "account deleted": lambda writer, target: _delete_account(writer, "delete"),
+    "account anonymised": lambda writer, target: _delete_account(writer, "anonymise"),
+}
+
+
+def _lock(writer: Api) -> None:
+    from kommentar.models import Thread
+
+    with writer.client.application.app_context():
+        moderation.lock(None, Thread.get().id, True)
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_a_write_through_one_worker_shows_in_the_others_next_read(api, other, settings, write):
+    target = _with_account(other)  # the writer is signed in: it may edit and delete its own
+    api.comment("Someone else's comment.")
+    before = _warm(api)
+    writer = Api(other.client) if write == "vote" else other  # a reader votes, not the author
+    WRITES[write](writer, target)
+    after = api.thread()
+    assert after != before
+    assert after == Api(create_app(settings).test_client()).thread()  # as a cold worker builds it
+
+
+def test_a_cached_read_costs_one_query(api):
+    for n in range(20):
+        api.comment(f"Comment {n}.")
+    with QueryCounter() as cold:
+        first = api.thread()
+    with QueryCounter() as warm:
+        second = api.thread()
+    assert (len(cold.statements), len(warm.statements)) == (3, 1) and first == second
+
+
+def test_each_listing_is_cached_apart(api):
+    ids = [api.comment(f"Comment {n}.")["id"] for n in range(3)]
+    assert [c["id"] for c in api.thread(sort="newest")["comments"]] == ids[::-1]
+    assert [c["id"] for c in api.thread(limit=1)["comments"]] == ids[:1]
+    page = api.thread(limit=1)
+    assert [c["id"] for c in api.thread(limit=1, after=page["next"])["comments"]] == ids[1:2]
+    assert [c["id"] for c in api.thread()["comments"]] == ids
+
+
+def test_threads_are_public_for_a_few_seconds_and_a_readers_own_data_is_not(api):
+    api.comment("Hello.")
+    thread = api.get("/api/threads", url=POST)
+    assert thread.headers["Cache-Control"] == "public, max-age=10, stale-while-revalidate=60"
+    mine = api.get("/api/mine", url=POST)
+    assert set(mine.headers["Cache-Control"].split(", ")) == {"private", "no-store"}
+    assert api.get("/api/counts", url=POST).headers["Cache-Control"] == "public, max-age=10"
+
+
+def test_the_thread_goes_gzipped_to_those_who_accept_it(api):
+    for n in range(10):
+        api.comment(f"Comment number {n}, long enough to be worth compressing. " * 3)
+    plain = api.client.get("/api/threads", query_string={"url": POST}, headers={"Origin": SITE})
+    packed = api.client.get("/api/threads", query_string={"url": POST},
+                            headers={"Origin": SITE, "Accept-Encoding": "gzip, br"})
+    assert "Content-Encoding" not in plain.headers
+    assert packed.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(packed.data) == plain.data and len(packed.data) < len(plain.data) / 2
+    for response in (plain, packed):
+        assert "Accept-Encoding" in response.headers["Vary"]
+    assert packed.headers["ETag"] == plain.headers["ETag"][:-1] + '.gz"'
+    again = api.client.get("/api/threads", query_string={"url": POST},
+                           headers={"Accept-Encoding": "gzip", "If-None-Match":
+                                    packed.headers["ETag"]})
+    assert again.status_code == 304
+    refused = api.client.get("/api/threads", query_string={"url": POST},
+                             headers={"Accept-Encoding": "gzip;q=0"})
+    assert "Content-Encoding" not in refused.headers
+
+
+def test_large_answers_are_gzipped_as_they_leave_and_small_ones_are_not(api):
+    urls = [f"{SITE}/page-{n}" for n in range(100)]
+    gzipped = {"Accept-Encoding": "gzip"}
+    counts = api.client.get("/api/counts", query_string=[("url", u) for u in urls],
+                            headers=gzipped)
+    assert counts.headers["Content-Encoding"] == "gzip"
+    assert len(gzip.decompress(counts.data)) > 1024
+    error = api.client.get("/api/threads", headers=gzipped)
+    assert error.status_code == 400 and "Content-Encoding" not in error.headers
+    script = api.client.get("/embed.js", headers=gzipped)
+    assert script.headers["Content-Encoding"] == "gzip" and gzip.decompress(script.data)
+
+
+def _document(size: int) -> Encoded:
+    return Encoded(b"x" * size, b"", "tag")
+
+
+def test_the_cache_keeps_to_its_budget_dropping_the_least_recently_read():
+    cache = DocumentCache(budget=1000)
+    for key in "abc":
+        cache.put(key, 1, _document(250))
+    assert cache.get("a", 1)  # now the most recently read
+    cache.put("d", 1, _document(250))
+    cache.put("e", 1, _document(250))
+    assert cache.used <= 1000
+    assert cache.get("b", 1) is None and cache.get("a", 1) and cache.get("e", 1)
+
+
+def test_the_cache_never_serves_another_version_or_goes_back_to_an_older_one():
+    cache = DocumentCache(budget=1000)
+    cache.put("a", 2, _document(10))
+    assert cache.get("a", 1) is None and cache.get("a", 3) is None
+    cache.put("a", 1, _document(20))  # a slow read of an older version arrives late
+    assert cache.get("a", 2).size == 10
+
+
+def test_a_document_too_big_for_a_quarter_of_the_budget_is_not_kept():
+    cache = DocumentCache(budget=1000)
+    cache.put("a", 1, _document(251))
+    assert cache.get("a", 1) is None and cache.used == 0
