@@ -61,6 +61,9 @@ export function createApi(base) {
         headers,
         body,
         credentials: "omit",
+        // Threads may be cached a few seconds for others; readers revalidate (a 304 when
+        // nothing changed), so their own new comment is there after a reload.
+        cache: "no-cache",
         signal: abort.signal,
       });
     } catch {
