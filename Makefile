@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTANCE := instance
 CONFIG := $(INSTANCE)/kommentar.toml
 
-.PHONY: run test test-python test-widget lint build check-embed bench fuzz clean
+.PHONY: run test test-python test-widget lint build check-embed bench bench-quick bench-moderation fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -59,8 +59,20 @@ check-embed: node_modules/.installed
 fuzz: $(BIN)/.installed
 	KOMMENTAR_FUZZ_EXAMPLES=500 $(BIN)/pytest -q tests/test_fuzz.py
 
-## bench: how long clearing a 1,000-comment spam wave takes (SQLite, and PostgreSQL if reachable)
+## bench: Kommentar against Isso 0.14 and a bare-Flask ceiling over HTTP with wrk, the mixed
+## load, a 1,000,000-comment database (SQLite, PostgreSQL if reachable), then the moderation
+## benchmark; about half an hour. The table goes to bench/results/latest.md and <date>.md
 bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py
+	$(BIN)/python bench/browser.py --self-contained | tee bench/results/browser.md
+	$(BIN)/python bench/spam_wave.py
+
+## bench-quick: the HTTP benchmark with short runs and a small large database (bench/results/quick.md)
+bench-quick: $(BIN)/.installed
+	$(BIN)/python bench/run.py --quick
+
+## bench-moderation: how long clearing a 1,000-comment spam wave takes (SQLite, and PostgreSQL)
+bench-moderation: $(BIN)/.installed
 	$(BIN)/python bench/spam_wave.py
 
 clean:
