@@ -46,10 +46,9 @@ def postgres_url():
     try:
         yield f"{base}/{name}"
     finally:
-        from kommentar.db import database
+        from kommentar.db import disconnect
 
-        if database.obj is not None and not database.is_closed():
-            database.close()
+        disconnect()
         with admin.cursor() as cursor:
             cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
@@ -88,12 +87,11 @@ def settings(database_url):
 @pytest.fixture
 def app(settings):
     from kommentar import create_app
-    from kommentar.db import database
+    from kommentar.db import disconnect
 
     application = create_app(settings)
     yield application
-    if not database.is_closed():
-        database.close()
+    disconnect()
 
 
 @pytest.fixture

@@ -34,7 +34,7 @@ def fuzz_database():
     collection), and remove its folder afterwards."""
     db.database.initialize(db.open_database(app.config["DATABASE_URL"]))
     yield
-    db.database.close()
+    db.disconnect()
     shutil.rmtree(FOLDER, ignore_errors=True)
 
 

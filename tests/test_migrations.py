@@ -107,7 +107,7 @@ def test_processes_starting_together_on_a_fresh_database_all_come_up(database_ur
         rows = database.execute_sql("SELECT version FROM kommentar_schema").fetchall()
         assert sorted(row[0] for row in rows) == list(range(1, db.SCHEMA_VERSION + 1))
     finally:
-        database.close()
+        database.close_all()
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)

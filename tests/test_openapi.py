@@ -206,14 +206,13 @@ def with_changes(body: dict, changes: dict) -> dict:
 def site_api(settings):
     """Build an Api on an app whose settings differ from the defaults (rate limits on, say)."""
     from kommentar import create_app
-    from kommentar.db import database
+    from kommentar.db import disconnect
 
     def build(**changes) -> Api:
         return Api(create_app({**settings, **changes}).test_client())
 
     yield build
-    if database.obj is not None and not database.is_closed():
-        database.close()
+    disconnect()
 
 
 def ended_session(api: Api) -> str:

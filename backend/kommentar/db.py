@@ -1,11 +1,14 @@
-"""The database: one peewee proxy filled at start-up, per-request connections, migrations.
+"""The database: one peewee proxy filled at start-up, pooled connections, migrations.
 
 SQLite runs in WAL mode with foreign keys on, a busy timeout and every
 transaction opened ``BEGIN IMMEDIATE``, so concurrent writers from several
 processes queue for the write lock instead of failing with "database is locked"
 half-way through. Any other peewee database URL (``postgresql://...``) is used as
-given. The schema carries a version number; ``migrate`` brings any older
-database up to date in order, one transaction per step, so upgrades keep data.
+given. SQLite and PostgreSQL connections are pooled: a request borrows one and gives
+it back when it ends, so neither connecting nor SQLite's pragmas are paid per request
+(together they cost more than a cached thread read). The schema carries a version
+number; ``migrate`` brings any older database up to date in order, one transaction
+per step, so upgrades keep data.
 """
 
 from __future__ import annotations
@@ -21,12 +24,12 @@ from peewee import (
     Model,
     OperationalError,
     PostgresqlDatabase,
-    SqliteDatabase,
     fn,
 )
 from playhouse.db_url import connect as connect_url
 from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
+from playhouse.pool import PooledSqliteDatabase
 
 database = DatabaseProxy()
 
@@ -38,6 +41,11 @@ SQLITE_PRAGMAS = {
     "cache_size": -16_000,  # 16 MB page cache per connection
 }
 
+# A pooled connection is replaced after five minutes, so one the database side dropped (a
+# restart, an idle timeout) does not linger; PostgreSQL's are also checked when borrowed.
+# No cap on their number: each worker thread holds at most one.
+POOL = {"max_connections": None, "stale_timeout": 300}
+
 
 def open_database(url: str) -> Database:
     """Build (without connecting) the peewee database a URL names."""
@@ -48,21 +56,32 @@ def open_database(url: str) -> Database:
             # It holds password hashes: readable by the server's user only (SQLite gives its
             # -wal and -shm files the same mode).
             os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        return SqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
-                              timeout=10, check_same_thread=False)
+        return PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
+                                    timeout=10, check_same_thread=False, **POOL)
+    scheme, _, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql"):
+        return connect_url(f"{scheme}+pool://{rest}", autoconnect=True, **POOL)
     return connect_url(url, autoconnect=True)
 
 
 def init_app(app) -> None:
-    """Point the proxy at the configured database; a request connects at its first query
-    (so /embed.js never touches the database) and closes the connection when it ends."""
+    """Point the proxy at the configured database; a request borrows a connection at its first
+    query (so /embed.js never touches the database) and gives it back when it ends."""
+    disconnect()
     database.initialize(open_database(app.config["DATABASE_URL"]))
     migrate()
+    disconnect()  # servers fork their workers next, and a connection must not be shared
 
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
         if not database.is_closed():
             database.close()
+
+
+def disconnect() -> None:
+    """Close every connection this process holds, the pool's idle ones too."""
+    if database.obj is not None:
+        getattr(database.obj, "close_all", database.obj.close)()
 
 
 def is_postgres() -> bool:
