@@ -50,6 +50,7 @@ port; they are used for the configured site list and the ``Origin`` header.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 import unicodedata
@@ -90,6 +91,7 @@ _BRACKETED_NETLOC = re.compile(r"\[[0-9A-Fa-f:.]+\](?::[0-9]*)?")
 _ASCII_HOST = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?")
 
 
+@functools.lru_cache(maxsize=4096)  # readers ask for the same few pages over and over
 def normalise_url(url: str) -> str:
     """Return the normalised form of a page URL, or raise ``Invalid(code="invalid_url")``."""
     try:
@@ -105,6 +107,7 @@ def normalise_url(url: str) -> str:
     return normalised
 
 
+@functools.lru_cache(maxsize=4096)
 def origin_of(url: str) -> str:
     """Return the normalised origin ``scheme://host[:port]`` of a page URL."""
     normalised = normalise_url(url)
