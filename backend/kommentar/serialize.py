@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from .models import Comment, Thread, User
-from .threads import Node
+from .models import Comment, User
+from .threads import Header, Node
 
 
 def timestamp(moment: datetime | None) -> str | None:
@@ -56,7 +56,7 @@ def held(item: Comment) -> dict[str, Any]:
     return {**comment(item), "status": "pending"}
 
 
-def thread(item: Thread | None, url: str) -> dict[str, Any]:
+def thread(item: Header | None, url: str) -> dict[str, Any]:
     """A thread's header; a page nobody has commented on yet is an empty, open thread."""
     if item is None:
         return {"url": url, "title": "", "count": 0, "locked": False}

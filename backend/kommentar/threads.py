@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from peewee import JOIN, SQL, fn
 
@@ -45,11 +46,22 @@ class Node:
     replies: list[Node] = field(default_factory=list)
 
 
+class Header(NamedTuple):
+    """What a thread fetch reads of the thread's row."""
+
+    id: int
+    version: int
+    url: str
+    title: str
+    count: int
+    locked: bool
+
+
 @dataclass
 class Page:
     """A thread (None when nobody has commented yet) and one page of its comments."""
 
-    thread: Thread | None
+    thread: Header | None
     comments: list[Node]
     next: str | None
 
@@ -131,16 +143,18 @@ def _order(query, sort: str, position: Position | None):
 
 # The hot reads written out: peewee takes longer to build these than the database takes to
 # answer them. _FIND is all a cached thread read asks the database.
-_FIND = 'SELECT * FROM "thread" WHERE "key" = {param}'
+_FIND = ('SELECT "id", "version", "url", "title", "count", "locked" FROM "thread" '
+         'WHERE "key" = {param}')
 _COUNTS = 'SELECT "key", "count" FROM "thread" WHERE "key" IN ({params})'
 
 
-def find(key: str) -> Thread | None:
+def find(key: str) -> Header | None:
     """The thread of a page, or None while nobody has commented on it."""
-    return next(iter(Thread.raw(_FIND.format(param=database.param), key)), None)
+    row = database.execute_sql(_FIND.format(param=database.param), (key,)).fetchone()
+    return row and Header(*row[:-1], bool(row[-1]))  # SQLite's booleans are 0 and 1
 
 
-def page(thread: Thread | None, sort: str, limit: int | None, after: str | None) -> Page:
+def page(thread: Header | None, sort: str, limit: int | None, after: str | None) -> Page:
     """Top-level comments of ``thread`` in ``sort`` order, ``limit`` at a time."""
     if sort not in SORTS:
         raise Invalid("sort must be oldest, newest or best.", code="invalid_sort")
