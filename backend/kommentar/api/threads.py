@@ -47,9 +47,9 @@ def get_thread():
     # The same for every reader, so browsers, proxies and CDNs may keep it a little while;
     # what is the reader's own comes from /api/mine, which nothing shares.
     response = document.response("application/json")
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["THREAD_MAX_AGE"]
-    response.cache_control.stale_while_revalidate = current_app.config["THREAD_STALE"]
+    config = current_app.config
+    response.headers["Cache-Control"] = (f"public, max-age={config['THREAD_MAX_AGE']}, "
+                                         f"stale-while-revalidate={config['THREAD_STALE']}")
     return response
 
 
