@@ -1,9 +1,9 @@
 """The database: one peewee proxy filled at start-up, pooled connections, migrations.
 
 SQLite runs in WAL mode with foreign keys on, a busy timeout and every
-transaction opened ``BEGIN IMMEDIATE``, so concurrent writers from several
-processes queue for the write lock instead of failing with "database is locked"
-half-way through. Any other peewee database URL (``postgresql://...``) is used as
+transaction opened ``BEGIN IMMEDIATE`` after its turn in a queue of writers
+(``sqlite.py``), so concurrent writers from several processes take turns instead of
+failing with "database is locked" half-way through. Any other peewee database URL (``postgresql://...``) is used as
 given. SQLite and PostgreSQL connections are pooled: a request borrows one and gives
 it back when it ends, so neither connecting nor SQLite's pragmas are paid per request
 (together they cost more than a cached thread read). The schema carries a version
@@ -31,6 +31,8 @@ from playhouse.migrate import SchemaMigrator
 from playhouse.migrate import migrate as run_migrations
 from playhouse.pool import PooledSqliteDatabase
 
+from .sqlite import QueuedSqliteDatabase
+
 database = DatabaseProxy()
 
 SQLITE_PRAGMAS = {
@@ -51,13 +53,15 @@ def open_database(url: str) -> Database:
     """Build (without connecting) the peewee database a URL names."""
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
-        if path and path != ":memory:":
-            os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-            # It holds password hashes: readable by the server's user only (SQLite gives its
-            # -wal and -shm files the same mode).
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        return PooledSqliteDatabase(path, pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE",
-                                    timeout=10, check_same_thread=False, **POOL)
+        options = dict(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10,
+                       check_same_thread=False, **POOL)
+        if not path or path == ":memory:":
+            return PooledSqliteDatabase(path, **options)
+        os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+        # It holds password hashes: readable by the server's user only (SQLite gives its
+        # -wal and -shm files the same mode).
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        return QueuedSqliteDatabase(path, **options)
     scheme, _, rest = url.partition("://")
     if scheme in ("postgres", "postgresql"):
         return connect_url(f"{scheme}+pool://{rest}", autoconnect=True, **POOL)
