@@ -2,13 +2,13 @@
 
 SQLite runs in WAL mode with foreign keys on, a busy timeout and every
 transaction opened ``BEGIN IMMEDIATE`` after its turn in a queue of writers
-(``sqlite.py``), so concurrent writers from several processes take turns instead of
-failing with "database is locked" half-way through. Any other peewee database URL (``postgresql://...``) is used as
-given. SQLite and PostgreSQL connections are pooled: a request borrows one and gives
-it back when it ends, so neither connecting nor SQLite's pragmas are paid per request
-(together they cost more than a cached thread read). The schema carries a version
-number; ``migrate`` brings any older database up to date in order, one transaction
-per step, so upgrades keep data.
+(``sqlite.py``), so concurrent writers from several processes take turns instead
+of failing with "database is locked" half-way through. Any other peewee database
+URL (``postgresql://...``) is used as given. SQLite and PostgreSQL connections are
+pooled: a request borrows one and gives it back when it ends, so neither connecting
+nor SQLite's pragmas are paid per request (together they cost more than a cached
+thread read). The schema carries a version number; ``migrate`` brings any older
+database up to date in order, one transaction per step, so upgrades keep data.
 """
 
 from __future__ import annotations
