@@ -64,7 +64,7 @@ fuzz: $(BIN)/.installed
 ## benchmark; about half an hour. The table goes to bench/results/latest.md and <date>.md
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
-	$(BIN)/python bench/browser.py --self-contained | tee bench/results/browser.md
+	$(BIN)/python bench/browser.py --self-contained --output bench/results/browser.md
 	$(BIN)/python bench/spam_wave.py
 
 ## bench-quick: the HTTP benchmark with short runs and a small large database (bench/results/quick.md)

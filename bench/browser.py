@@ -658,6 +658,10 @@ def _server(command: list[str], ready_url: str, log: Path,
         try:
             _wait_ready(process, ready_url, log)
             yield
+        except BaseException:  # what the server said is the likeliest explanation
+            tail = log.read_bytes()[-3000:].decode(errors="replace")
+            print(f"--- the end of {log.name} ---\n{tail}", file=sys.stderr, flush=True)
+            raise
         finally:
             process.terminate()
             try:
@@ -699,8 +703,10 @@ def isso_server(folder: Path, site_origin: str) -> Iterator[str]:
         "[guard]\nenabled = false\n"
         f"[server]\nlisten = http://127.0.0.1:{port}\n"
         "[hash]\nsalt = browser-bench-salt\n")
+    # --preload as in run.py: without it Isso's workers each set up the database at boot, and
+    # one that fails to (SQLite locked by the other) stops gunicorn altogether.
     command = [str(ISSO_VENV / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-               "isso.run"]
+               "--preload", "isso.run"]
     base = f"http://127.0.0.1:{port}"
     with _server(command, base + "/config", folder / "isso.log",
                  env={"ISSO_SETTINGS": str(config)}):
@@ -824,6 +830,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-warm", action="store_true", help="skip the warm navigations")
     parser.add_argument("--isso-package", default=str(ISSO_PACKAGE))
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--output", help="also write the report to this file (when it ran)")
     args = parser.parse_args(argv)
 
     def say(message: str) -> None:
@@ -842,8 +849,10 @@ def main(argv: list[str] | None = None) -> int:
                               progress=say)
     else:
         parser.error("give --self-contained, or --kommentar, --isso and at least one --thread")
-    print(report(size, render))
-    print(f"\nwhole run: {time.monotonic() - started:.0f} s")
+    text = f"{report(size, render)}\n\nwhole run: {time.monotonic() - started:.0f} s"
+    print(text)
+    if args.output:
+        Path(args.output).write_text(text + "\n")
     if args.json:
         Path(args.json).write_text(json.dumps({"sizes": size, "first_render": render},
                                               indent=2) + "\n")
