@@ -53,15 +53,17 @@ def open_database(url: str) -> Database:
     """Build (without connecting) the peewee database a URL names."""
     if url.startswith("sqlite:///"):
         path = url[len("sqlite:///"):]
-        options = dict(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=10,
-                       check_same_thread=False, **POOL)
+        # No connect timeout: busy_timeout among the pragmas is SQLite's, and a pool's
+        # "timeout" would be how long to wait for a free connection.
+        options = dict(pragmas=SQLITE_PRAGMAS, lock_type="IMMEDIATE", check_same_thread=False,
+                       **POOL)
         if not path or path == ":memory:":
             return PooledSqliteDatabase(path, **options)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         # It holds password hashes: readable by the server's user only (SQLite gives its
         # -wal and -shm files the same mode).
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-        return QueuedSqliteDatabase(path, **options)
+        return QueuedSqliteDatabase(path, wait=SQLITE_PRAGMAS["busy_timeout"] / 1000, **options)
     scheme, _, rest = url.partition("://")
     if scheme in ("postgres", "postgresql"):
         return connect_url(f"{scheme}+pool://{rest}", autoconnect=True, **POOL)

@@ -53,11 +53,12 @@ class WriterQueue:
 
 
 class QueuedSqliteDatabase(PooledSqliteDatabase):
-    """Pooled SQLite whose transactions take their turn in a ``WriterQueue``."""
+    """Pooled SQLite whose transactions take their turn in a ``WriterQueue``, waiting at most
+    ``wait`` seconds behind the process's other writers."""
 
-    def __init__(self, database: str, *, timeout: float, **kwargs):
-        super().__init__(database, timeout=timeout, **kwargs)
-        self.writers = WriterQueue(f"{database}-lock", timeout)
+    def __init__(self, database: str, *, wait: float, **kwargs):
+        super().__init__(database, **kwargs)
+        self.writers = WriterQueue(f"{database}-lock", wait)
 
     def begin(self, lock_type: str | None = None) -> None:
         self.writers.enter()
