@@ -73,7 +73,7 @@ def open_database(url: str) -> Database:
 def init_app(app) -> None:
     """Point the proxy at the configured database; a request borrows a connection at its first
     query (so /embed.js never touches the database) and gives it back when it ends."""
-    disconnect()  # an earlier app's pool in this process (tests and the CLI build several)
+    disconnect()  # an earlier app's pool in this process (tests build many apps)
     database.initialize(open_database(app.config["DATABASE_URL"]))
     migrate()
     disconnect()  # servers fork their workers next, and a connection must not be shared
