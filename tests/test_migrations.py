@@ -136,9 +136,11 @@ def empty_database(request, tmp_path):
         return
     try:
         import psycopg2
-
+    except ImportError:
+        missing("psycopg2 is not installed")
+    try:
         admin = psycopg2.connect(PG_DSN, connect_timeout=3)
-    except (ImportError, psycopg2.OperationalError) as error:
+    except psycopg2.OperationalError as error:
         missing(f"PostgreSQL is not reachable at {PG_DSN}: {error}".strip())
     admin.autocommit = True
     made: list[str] = []
