@@ -39,7 +39,7 @@ from load import send
 from measure import Bench, capture
 from scenarios import READS, SCALE, WRITES, Isso, Kommentar
 
-from kommentar.db import SCHEMA_VERSION
+from kommentar.migrations import SCHEMA_VERSION
 
 ALL = [*READS, *WRITES, "mixed"]
 DEFAULT_POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"

@@ -27,8 +27,9 @@ from peewee import Model, chunked
 
 from kommentar import identity, ranking, render
 from kommentar.accounts import username_key
-from kommentar.db import database, is_postgres, migrate, open_database
+from kommentar.db import database, is_postgres, open_database
 from kommentar.defences import fingerprint
+from kommentar.migrations import migrate
 from kommentar.models import PUBLISHED, Comment, Thread, User
 
 UNUSABLE_HASH = "!"  # no password opens these accounts

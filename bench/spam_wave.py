@@ -25,7 +25,8 @@ from pathlib import Path
 from peewee import chunked, fn
 
 from kommentar import moderation
-from kommentar.db import database, is_postgres, migrate, open_database
+from kommentar.db import database, is_postgres, open_database
+from kommentar.migrations import migrate
 from kommentar.models import PUBLISHED, Comment, Thread, User, utcnow
 
 SPAM_HASH = "5bad" * 8

@@ -14,7 +14,7 @@ import pytest
 from click.testing import CliRunner
 from support import clean_environment  # noqa: F401 - a fixture, used below
 
-from kommentar import db
+from kommentar import migrations
 from kommentar.cli import main
 
 pytestmark = pytest.mark.usefixtures("clean_environment")  # KOMMENTAR_* unset
@@ -67,7 +67,7 @@ def test_init_creates_the_database_with_the_schema(run, tmp_path, database):
         version = connection.execute("SELECT MAX(version) FROM kommentar_schema").fetchone()[0]
     connection.close()
     assert {"kommentar_schema", "user", "thread", "comment", "vote"} <= tables
-    assert version == db.SCHEMA_VERSION
+    assert version == migrations.SCHEMA_VERSION
 
 
 def test_two_inits_make_different_secrets(run, tmp_path, database):
@@ -123,7 +123,7 @@ def test_migrate_prints_the_schema_version(run, tmp_path, database):
     init(run, path, database)
     result = run("--config", str(path), "migrate")
     assert result.exit_code == 0
-    assert result.output.strip() == f"schema at version {db.SCHEMA_VERSION}"
+    assert result.output.strip() == f"schema at version {migrations.SCHEMA_VERSION}"
 
 
 def test_migrate_reads_kommentar_config(run, tmp_path, database, monkeypatch):

@@ -257,3 +257,103 @@ def test_explicit_ids_and_urls_never_share_a_key():
     by_url = thread_key("https://example.com/post", None)
     by_id = thread_key("https://example.com/post", "https://example.com/post")
     assert by_url != by_id
+
+
+# --- internationalised hosts: UTS 46, as browsers send them --------------------------------
+
+@pytest.mark.parametrize(
+    ("unicode", "ascii"),
+    [
+        ("https://straße.de", "https://xn--strae-oqa.de"),  # IDNA 2003 made it strasse.de
+        ("https://Straße.DE", "https://xn--strae-oqa.de"),
+        ("https://BÜCHER.example", "https://xn--bcher-kva.example"),
+        ("https://æøå.dk", "https://xn--5cab8c.dk"),
+        ("https://ÆØÅ.DK:8443", "https://xn--5cab8c.dk:8443"),
+        ("https://blog.Fußball.de", "https://blog.xn--fuball-cta.de"),
+        ("https://ｅｘａｍｐｌｅ.com", "https://example.com"),  # full-width, mapped as browsers do
+    ],
+)
+def test_internationalised_hosts_take_the_form_browsers_send(unicode, ascii):
+    assert normalise_origin(unicode) == ascii
+    assert normalise_origin(ascii.upper().replace("HTTPS", "https")) == ascii
+    assert normalise_url(unicode + "/Grüße") == ascii + "/Gr%C3%BC%C3%9Fe"
+    assert origin_of(unicode + "/x") == ascii
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["ü..de", "-ü.de", "ü-.de", "ü" * 64 + ".de", "☃.example", "ü.xn--zz", "\u200d.de", "ü_x.de"],
+)
+def test_invalid_internationalised_hosts_are_refused(host):
+    with pytest.raises(Invalid) as caught:
+        normalise_url(f"https://{host}/")
+    assert caught.value.code == "invalid_url"
+    with pytest.raises(Invalid) as caught:
+        normalise_origin(f"https://{host}")
+    assert caught.value.code == "invalid_origin"
+
+
+IDN_SITES = "https://straße.de, https://BÜCHER.example, https://æøå.dk"
+
+
+@pytest.fixture
+def idn_client(settings):
+    from kommentar import create_app
+    from kommentar.db import disconnect
+
+    settings["origins"] = IDN_SITES
+    yield create_app(settings).test_client()
+    disconnect()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "origin",
+    ["https://xn--strae-oqa.de", "https://XN--STRAE-OQA.DE", "https://xn--bcher-kva.example",
+     "https://xn--5cab8c.dk"],
+)
+def test_a_site_configured_by_its_unicode_name_matches_its_origin_header(idn_client, origin):
+    response = idn_client.get("/api/config", headers={"Origin": origin})
+    assert response.headers["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("origin", ["https://strasse.de", "https://xn--bcher-kva.de"])
+def test_look_alike_hosts_of_a_unicode_site_are_not_it(idn_client, origin):
+    response = idn_client.get("/api/config", headers={"Origin": origin})
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    ("origin", "posted", "other_spellings"),
+    [
+        ("https://xn--strae-oqa.de", "https://straße.de/Grüße",
+         ["https://xn--strae-oqa.de/Gr%C3%BC%C3%9Fe", "https://STRAßE.de/Grüße"]),
+        ("https://xn--bcher-kva.example", "https://xn--bcher-kva.example/neu",
+         ["https://BÜCHER.example/neu", "https://bücher.example/neu/"]),
+        ("https://xn--5cab8c.dk", "https://ÆØÅ.dk/blå",
+         ["https://æøå.dk/bl%C3%A5", "https://XN--5CAB8C.DK/blå"]),
+    ],
+)
+def test_unicode_and_punycode_page_urls_reach_one_thread(idn_client, origin, posted,
+                                                         other_spellings):
+    headers = {"Origin": origin}
+    response = idn_client.post("/api/comments", headers=headers,
+                               json={"url": posted, "text": "Hej!", "name": "Reader"})
+    assert response.status_code == 201, response.json
+    for url in other_spellings:
+        thread = idn_client.get("/api/threads", query_string={"url": url}, headers=headers)
+        assert [c["id"] for c in thread.json["comments"]] == [response.json["id"]], url
+    counts = idn_client.get("/api/counts", headers=headers,
+                            query_string=[("url", u) for u in [posted, *other_spellings]])
+    assert counts.json["counts"] == dict.fromkeys([posted, *other_spellings], 1)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("path", ["/api/threads", "/api/counts"])
+def test_an_invalid_internationalised_host_is_a_400(idn_client, path):
+    response = idn_client.get(path, query_string={"url": "https://☃.example/"},
+                              headers={"Origin": "https://xn--strae-oqa.de"})
+    assert response.status_code == 400
+    assert response.json["error"]["code"] == "invalid_url"

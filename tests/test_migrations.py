@@ -1,26 +1,31 @@
 """Schema migrations: a fresh database starts at the current version, migrating again changes
 nothing and loses nothing, a new step runs exactly once, a failed step leaves no trace, and
-several processes starting at once on one fresh database all come up."""
+several processes starting at once on one fresh database all come up; and a database written by
+schema version 1 (tests/data, made by version 1's own code) upgrades, keeping its comments, to
+exactly the schema a fresh database gets: column for column, index for index, key for key."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import uuid
+from pathlib import Path
 
 import pytest
-from support import Api
+from support import PG_DSN, SITE, Api, missing
 
-from kommentar import create_app, db
+from kommentar import create_app, db, migrations
 
 STARTER = """
 import sys
-from kommentar import create_app, db
+from kommentar import create_app, db, migrations
 print("ready", flush=True)
 sys.stdin.readline()  # every process waits here until the test says go
 create_app({"secret_key": "k", "origins": "http://127.0.0.1:8000", "database_url": sys.argv[1],
             "ratelimit": False})
-print(db.schema_version(), flush=True)
+print(migrations.schema_version(), flush=True)
 """
 
 
@@ -30,17 +35,17 @@ def schema_rows() -> list[int]:
 
 
 def test_fresh_database_is_at_the_current_version(app):
-    assert db.schema_version() == db.SCHEMA_VERSION
-    assert schema_rows() == list(range(1, db.SCHEMA_VERSION + 1))
+    assert migrations.schema_version() == migrations.SCHEMA_VERSION
+    assert schema_rows() == list(range(1, migrations.SCHEMA_VERSION + 1))
     assert {"kommentar_schema", "user", "thread", "comment", "vote"} <= set(
         db.database.get_tables())
 
 
 def test_migrating_again_changes_nothing_and_keeps_the_comments(api, settings):
     posted = api.comment("Still here after the upgrade.")
-    assert db.migrate() == db.SCHEMA_VERSION
-    assert db.migrate() == db.SCHEMA_VERSION
-    assert schema_rows() == list(range(1, db.SCHEMA_VERSION + 1))
+    assert migrations.migrate() == migrations.SCHEMA_VERSION
+    assert migrations.migrate() == migrations.SCHEMA_VERSION
+    assert schema_rows() == list(range(1, migrations.SCHEMA_VERSION + 1))
 
     again = Api(create_app(settings).test_client())
     [comment] = again.thread()["comments"]
@@ -55,9 +60,9 @@ def test_new_step_runs_once_on_an_existing_database(api, monkeypatch):
         runs.append(1)
         database.execute_sql("CREATE TABLE kommentar_probe (id INTEGER PRIMARY KEY)")
 
-    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, add_probe])
-    assert db.migrate() == db.SCHEMA_VERSION + 1
-    assert db.migrate() == db.SCHEMA_VERSION + 1
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, add_probe])
+    assert migrations.migrate() == migrations.SCHEMA_VERSION + 1
+    assert migrations.migrate() == migrations.SCHEMA_VERSION + 1
     assert runs == [1]
     assert "kommentar_probe" in db.database.get_tables()
     assert api.thread()["thread"]["count"] == 1
@@ -70,12 +75,12 @@ def test_failed_step_leaves_the_schema_as_it_was(api, monkeypatch):
         database.execute_sql("CREATE TABLE kommentar_probe (id INTEGER PRIMARY KEY)")
         raise RuntimeError("step failed half-way")
 
-    monkeypatch.setattr(db, "MIGRATIONS", [*db.MIGRATIONS, broken])
+    monkeypatch.setattr(migrations, "MIGRATIONS", [*migrations.MIGRATIONS, broken])
     with pytest.raises(RuntimeError, match="half-way"):
-        db.migrate()
+        migrations.migrate()
     if not db.database.is_closed():
         db.database.close()
-    assert db.schema_version() == db.SCHEMA_VERSION
+    assert migrations.schema_version() == migrations.SCHEMA_VERSION
     assert "kommentar_probe" not in db.database.get_tables()
     assert api.thread()["thread"]["count"] == 1
 
@@ -100,12 +105,12 @@ def test_processes_starting_together_on_a_fresh_database_all_come_up(database_ur
                 starter.communicate()
     for starter, (out, err) in zip(starters, results, strict=True):
         assert starter.returncode == 0, err
-        assert out.strip() == str(db.SCHEMA_VERSION)
+        assert out.strip() == str(migrations.SCHEMA_VERSION)
 
     database = db.open_database(database_url)
     try:
         rows = database.execute_sql("SELECT version FROM kommentar_schema").fetchall()
-        assert sorted(row[0] for row in rows) == list(range(1, db.SCHEMA_VERSION + 1))
+        assert sorted(row[0] for row in rows) == list(range(1, migrations.SCHEMA_VERSION + 1))
     finally:
         database.close_all()
 
@@ -116,66 +121,143 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(app):
     assert db.database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1
 
 
-def _back_to_version_2():
-    """Turn today's database into one as version 2 shipped it (no thread versions, the
-    listing indexes of then).
+# --- a real version-1 database, upgraded, against a fresh one ---------------------------------
 
-    Plain ALTER TABLE: rebuilding the table, as peewee's SQLite migrator does to drop a
-    column, would fire the replies' ON DELETE CASCADE and lose them."""
-    with db.database.obj.atomic():
-        for statement in ('ALTER TABLE "thread" DROP COLUMN "version"',
-                          *(f'DROP INDEX "comment_listing_{sort}"'
-                            for sort in ("oldest", "newest", "best")),
-                          'CREATE INDEX "comment_thread_id_parent_id_id" '
-                          'ON "comment" ("thread_id", "parent_id", "id")',
-                          'CREATE INDEX "comment_thread_id_parent_id_score_id" '
-                          'ON "comment" ("thread_id", "parent_id", "score", "id")',
-                          "DELETE FROM kommentar_schema WHERE version > 2"):
-            db.database.execute_sql(statement)
+DATA = Path(__file__).parent / "data"
+SETTINGS = {"secret_key": "k", "origins": SITE, "ratelimit": False, "spam_min_seconds": 0}
 
 
-def _back_to_version_1():
-    """Turn today's database into one as version 1 shipped it (no moderation columns)."""
-    _back_to_version_2()
-    database = db.database.obj
-    with database.atomic():
-        for statement in ('DROP TABLE "ban"', 'DROP TABLE "audit_entry"',
-                          'DROP INDEX "comment_status_id"', 'DROP INDEX "comment_ip_hash_id"',
-                          'DROP INDEX "comment_fingerprint_created"',
-                          *(f'ALTER TABLE "comment" DROP COLUMN "{column}"' for column in
-                            ("pinned", "spam_reason", "status_before", "status_changed",
-                             "fingerprint")),
-                          "DELETE FROM kommentar_schema WHERE version > 1"):
-            database.execute_sql(statement)
+@pytest.fixture(params=["sqlite", "postgres"])
+def empty_database(request, tmp_path):
+    """Make empty databases of one kind by name: SQLite files, or PostgreSQL databases created
+    here and dropped afterwards."""
+    if request.param == "sqlite":
+        yield lambda name: f"sqlite:///{tmp_path / name}.db"
+        return
+    try:
+        import psycopg2
+    except ImportError:
+        missing("psycopg2 is not installed")
+    try:
+        admin = psycopg2.connect(PG_DSN, connect_timeout=3)
+    except psycopg2.OperationalError as error:
+        missing(f"PostgreSQL is not reachable at {PG_DSN}: {error}".strip())
+    admin.autocommit = True
+    made: list[str] = []
+
+    def make(name: str) -> str:
+        made.append(f"kommentar_migrations_{name}_{uuid.uuid4().hex[:8]}")
+        with admin.cursor() as cursor:
+            cursor.execute(f'CREATE DATABASE "{made[-1]}"')
+        return f"{PG_DSN.rsplit('/', 1)[0]}/{made[-1]}"
+
+    yield make
+    db.disconnect()
+    with admin.cursor() as cursor:
+        for name in made:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
 
 
-def test_version_1_database_upgrades_to_moderation_and_keeps_its_comments(api, settings):
-    first = api.comment("Written before moderation existed.")
-    reply = api.comment("A reply.", parent=first["id"])
-    _back_to_version_1()
-    assert db.schema_version() == 1
-    assert "pinned" not in {c.name for c in db.database.get_columns("comment")}
+def write_version_1(url: str) -> None:
+    """Fill an empty database with schema version 1 and the rows version 1 wrote."""
+    if url.startswith("sqlite:///"):
+        shutil.copyfile(DATA / "schema-v1.db", url[len("sqlite:///"):])
+        return
+    import psycopg2
 
-    upgraded = Api(create_app(settings).test_client())
-    assert db.schema_version() == db.SCHEMA_VERSION
-    [comment] = upgraded.thread()["comments"]
-    assert comment["id"] == first["id"] and comment["replies"][0]["id"] == reply["id"]
-    from kommentar.models import Ban, Comment
-
-    assert Comment.get_by_id(first["id"]).pinned is False
-    assert Ban.select().count() == 0
+    with psycopg2.connect(url) as connection, connection.cursor() as cursor:
+        cursor.execute((DATA / "schema-v1.postgresql.sql").read_text())
+    connection.close()
 
 
-def test_version_2_database_upgrades_to_thread_versions_and_listing_indexes(api, settings):
-    first = api.comment("Written before thread versions existed.")
-    built_today = {index.name for index in db.database.get_indexes("comment")}
-    _back_to_version_2()
-    assert "version" not in {c.name for c in db.database.get_columns("thread")}
+def schema_of(url: str) -> dict[str, list[tuple]]:
+    """Every table's columns (name, type, nullability, default), indexes (name, columns in
+    order and direction, uniqueness) and foreign keys, as the database itself reports them."""
+    database = db.open_database(url)
+    try:
+        with database.connection_context():
+            if url.startswith("sqlite:///"):
+                return _sqlite_schema(database)
+            return _postgres_schema(database)
+    finally:
+        database.close_all()
 
-    upgraded = Api(create_app(settings).test_client())
-    assert db.schema_version() == db.SCHEMA_VERSION
-    assert {index.name for index in db.database.get_indexes("comment")} == built_today
-    assert [c["id"] for c in upgraded.thread()["comments"]] == [first["id"]]
-    second = upgraded.comment("Written after.")  # raises the version: the cached copy is stale
-    assert [c["id"] for c in upgraded.thread()["comments"]] == [first["id"], second["id"]]
-    assert upgraded.thread()["thread"]["count"] == 2
+
+def _sqlite_schema(database) -> dict[str, list[tuple]]:
+    def pragma(name: str, argument: str) -> list[tuple]:
+        return database.execute_sql(f'PRAGMA {name}("{argument}")').fetchall()
+
+    tables = [row[0] for row in database.execute_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")]
+    schema: dict[str, list[tuple]] = {"columns": [], "indexes": [], "foreign keys": []}
+    for table in tables:
+        schema["columns"] += [(table, position, name, kind, bool(not_null), default, key)
+                              for position, name, kind, not_null, default, key
+                              in pragma("table_info", table)]
+        for _, index, unique, _origin, partial in pragma("index_list", table):
+            columns = tuple((row[2], "DESC" if row[3] else "ASC")
+                            for row in pragma("index_xinfo", index) if row[5])
+            schema["indexes"].append((table, index, bool(unique), bool(partial), columns))
+        schema["foreign keys"] += [(table, row[3], row[2], row[4], row[6])
+                                   for row in pragma("foreign_key_list", table)]
+    return {part: sorted(rows) for part, rows in schema.items()}
+
+
+def _postgres_schema(database) -> dict[str, list[tuple]]:
+    queries = {
+        "columns": "SELECT table_name, ordinal_position, column_name, data_type, "
+                   "character_maximum_length, is_nullable, column_default "
+                   "FROM information_schema.columns WHERE table_schema = 'public'",
+        "indexes": "SELECT tablename, indexname, indexdef FROM pg_indexes "
+                   "WHERE schemaname = 'public'",
+        "foreign keys": "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) "
+                        "FROM pg_constraint WHERE connamespace = 'public'::regnamespace",
+    }
+    return {part: sorted(database.execute_sql(sql).fetchall()) for part, sql in queries.items()}
+
+
+def test_version_1_database_is_what_version_1_wrote(empty_database):
+    url = empty_database("v1")
+    write_version_1(url)
+    schema = schema_of(url)
+    assert {row[0] for row in schema["columns"]} == {
+        "kommentar_schema", "user", "thread", "comment", "vote"}
+    assert ("comment", "pinned") not in {row[::2] for row in schema["columns"]}
+    assert ("thread", "version") not in {row[::2] for row in schema["columns"]}
+    assert "comment_thread_id_parent_id_id" in {row[1] for row in schema["indexes"]}
+
+
+def test_version_1_database_upgrades_to_exactly_a_fresh_schema(empty_database):
+    upgraded, fresh = empty_database("upgraded"), empty_database("fresh")
+    write_version_1(upgraded)
+    for url in (upgraded, fresh):
+        create_app({**SETTINGS, "database_url": url})
+        db.disconnect()
+    upgraded_schema, fresh_schema = schema_of(upgraded), schema_of(fresh)
+    for part in fresh_schema:  # name what differs, not just that something does
+        assert set(upgraded_schema[part]) - set(fresh_schema[part]) == set(), part
+        assert set(fresh_schema[part]) - set(upgraded_schema[part]) == set(), part
+    assert upgraded_schema == fresh_schema
+
+
+def test_version_1_comments_replies_and_votes_survive_the_upgrade(empty_database):
+    url = empty_database("upgraded")
+    write_version_1(url)
+    api = Api(create_app({**SETTINGS, "database_url": url}).test_client())
+    assert migrations.schema_version() == migrations.SCHEMA_VERSION
+
+    page = api.thread(sort="oldest")
+    assert page["thread"]["count"] == 3
+    assert [(c["author"]["name"], c["html"], c["up"], [r["author"]["name"] for r in c["replies"]])
+            for c in page["comments"]] == [
+        ("Jens", "<p>Schöner Beitrag, danke!</p>", 1, ["alice"]),
+        ("Søren", "<p>Grüße aus Kopenhagen: æøå.</p>", 0, []),
+    ]
+    assert page["comments"][0]["pinned"] is False
+    assert api.thread(url=f"{SITE}/other")["thread"]["count"] == 1
+
+    later = api.comment("Written after the upgrade.")  # new ids, and the thread version rises
+    assert [c["id"] for c in api.thread(sort="oldest")["comments"]][-1] == later["id"]
+    assert api.thread()["thread"]["count"] == 4
+    db.disconnect()

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, api, compress, cors, db, errors, headers, limits, static
+from . import admin, api, compress, cors, db, errors, headers, limits, migrations, static
 from . import config as settings
 from .cache import DocumentCache
 from .comments import Policy
@@ -27,6 +27,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["kommentar.documents"] = DocumentCache(app.config["THREAD_CACHE_MB"] << 20)
 
     db.init_app(app)
+    migrations.init_app(app)
     compress.init_app(app)  # first registered, so it runs last, on the finished response
     errors.init_app(app)
     cors.init_app(app)

@@ -76,11 +76,11 @@ def _toml(text: str) -> str:
 @click.pass_obj
 def migrate(config_path: str | None) -> None:
     """Create or upgrade the database schema (serve does this too)."""
-    from . import db
+    from . import db, migrations
 
     _app(config_path)
     with db.database.connection_context():
-        click.echo(f"schema at version {db.schema_version()}")
+        click.echo(f"schema at version {migrations.schema_version()}")
 
 
 @main.command()

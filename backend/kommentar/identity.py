@@ -16,8 +16,11 @@ The URL normalisation rule, applied in this order:
    from 1 to 65535, or has a host that is not a valid domain name or IP
    address.
 2. The scheme and host are lower-cased. An internationalised host is converted
-   to its ASCII (punycode) form with Python's ``idna`` codec, so
-   ``bücher.de`` and ``xn--bcher-kva.de`` are the same host.
+   to its ASCII (punycode) form by UTS 46 non-transitional processing, as
+   browsers do (the ``idna`` package, not Python's IDNA 2003 codec, which
+   turns ``straße.de`` into ``strasse.de`` where browsers send
+   ``xn--strae-oqa.de``), so ``bücher.de`` and ``xn--bcher-kva.de`` are the
+   same host.
 3. The default port is dropped: ``:80`` for ``http``, ``:443`` for ``https``
    (an empty port, ``example.com:``, counts as the default). Other ports are
    kept, and ``http`` and ``https`` stay distinct.
@@ -56,6 +59,8 @@ import re
 import unicodedata
 from urllib.parse import SplitResult, unquote, urlsplit
 
+import idna
+
 from kommentar.errors import Invalid
 
 MAX_URL_LENGTH = 2048
@@ -87,8 +92,9 @@ QUERY_ENCODE = frozenset("\"'<>")
 
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
 _BRACKETED_NETLOC = re.compile(r"\[[0-9A-Fa-f:.]+\](?::[0-9]*)?")
-# Labels after IDNA encoding; underscores appear in real sub-domains, so they pass.
-_ASCII_HOST = re.compile(r"[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?")
+# Labels after IDNA encoding, at most 63 characters each (DNS's limit); underscores appear in
+# real sub-domains, so they pass.
+_ASCII_HOST = re.compile(r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*\.?")
 
 
 @functools.lru_cache(maxsize=4096)  # readers ask for the same few pages over and over
@@ -202,13 +208,23 @@ def _normalise_host(parts: SplitResult) -> str:
             return f"[{ipaddress.IPv6Address(host).compressed}]"
         except ValueError:
             raise ValueError("invalid IPv6 address") from None
-    try:
-        ascii_host = host.encode("idna").decode("ascii")
-    except UnicodeError:
-        raise ValueError("invalid host name") from None
+    ascii_host = host if host.isascii() else _punycode(parts.netloc.partition(":")[0])
     if not _ASCII_HOST.fullmatch(ascii_host):
         raise ValueError("invalid host name")
     return ascii_host
+
+
+def _punycode(host: str) -> str:
+    """Return the ASCII form of an internationalised host, as a browser's address bar makes it.
+
+    UTS 46 non-transitional processing keeps ``ß`` and ``ς`` (IDNA 2003 turned them into
+    ``ss`` and ``σ``, another host) and maps case and width first, so ``BÜCHER.example``
+    and ``bücher.example`` agree. Only non-ASCII hosts come here: the package would refuse
+    the underscores that real ASCII sub-domains carry."""
+    try:
+        return idna.encode(host, uts46=True, transitional=False).decode("ascii")
+    except UnicodeError:  # idna.IDNAError is one
+        raise ValueError("invalid host name") from None
 
 
 def _normalise_path(path: str) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from peewee import (
+    SQL,
     AutoField,
     BooleanField,
     CharField,
@@ -40,6 +41,13 @@ class BaseModel(Model):
         legacy_table_names = False
 
 
+class DeclaredBooleanField(BooleanField):
+    """A boolean column declared ``BOOLEAN`` on SQLite too, as plain ``ALTER TABLE`` added
+    ``comment.pinned`` to older databases (peewee's own type there is ``INTEGER``)."""
+
+    field_type = "BOOLEAN"
+
+
 class User(BaseModel):
     """An account. ``session_version`` rises on log-out, which voids every token issued."""
 
@@ -65,7 +73,8 @@ class Thread(BaseModel):
     created = DateTimeField(default=utcnow)
     # Rises in every write that changes what the thread fetch returns (see comments.touch),
     # so each worker's cached document is known to be current by reading this row alone.
-    version = IntegerField(default=0)
+    # Its DEFAULT is the database's too: migrations._listing_indexes added it that way.
+    version = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
 
 
 class Comment(BaseModel):
@@ -88,7 +97,9 @@ class Comment(BaseModel):
     down = IntegerField(default=0)
     score = DoubleField(default=0.0)  # Wilson lower bound, for "best"; exact for the cursor
     ip_hash = CharField(max_length=64, null=True)
-    pinned = BooleanField(default=False)  # shown first in its thread, in every order
+    # Shown first in its thread, in every order. Type and DEFAULT as migrations._moderation
+    # added it, so fresh and upgraded databases agree.
+    pinned = DeclaredBooleanField(default=False, constraints=[SQL("DEFAULT FALSE")])
     spam_reason = CharField(max_length=200, null=True)  # why a defence or moderator held it
     status_before = CharField(max_length=10, null=True)  # what "undo delete" restores
     status_changed = DateTimeField(null=True)  # when it was deleted: starts the undo window
@@ -105,7 +116,8 @@ class Comment(BaseModel):
 
 # A page of top-level comments (depth 0) is read off one of these in its sort's order,
 # pinned first, so a limited page stops after ``limit`` rows instead of sorting the thread.
-# (Newest walks the second backwards.) db._listing_indexes creates them in older databases.
+# (Newest walks the second backwards.) migrations._listing_indexes creates them in older
+# databases.
 Comment.add_index(Comment.thread, Comment.depth, Comment.pinned.desc(), Comment.id,
                   name="comment_listing_oldest")
 Comment.add_index(Comment.thread, Comment.depth, Comment.pinned, Comment.id,

@@ -1,0 +1,25 @@
+-- Schema version 1 on PostgreSQL, as its migrate() created it; see build_v1.py.
+CREATE TABLE IF NOT EXISTS "kommentar_schema" ("version" INTEGER NOT NULL PRIMARY KEY);
+CREATE TABLE IF NOT EXISTS "thread" ("id" SERIAL NOT NULL PRIMARY KEY, "key" VARCHAR(2100) NOT NULL, "url" VARCHAR(2100) NOT NULL, "title" VARCHAR(300) NOT NULL, "count" INTEGER NOT NULL, "locked" BOOLEAN NOT NULL, "created" TIMESTAMP NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS "thread_key" ON "thread" ("key");
+CREATE TABLE IF NOT EXISTS "user" ("id" SERIAL NOT NULL PRIMARY KEY, "username" VARCHAR(40) NOT NULL, "username_key" VARCHAR(40) NOT NULL, "password_hash" VARCHAR(200) NOT NULL, "email" VARCHAR(254), "role" VARCHAR(10) NOT NULL, "session_version" INTEGER NOT NULL, "created" TIMESTAMP NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS "user_username_key" ON "user" ("username_key");
+CREATE TABLE IF NOT EXISTS "comment" ("id" SERIAL NOT NULL PRIMARY KEY, "thread_id" INTEGER NOT NULL, "parent_id" INTEGER, "root_id" INTEGER, "depth" SMALLINT NOT NULL, "author_id" INTEGER, "name" VARCHAR(60) NOT NULL, "text" TEXT NOT NULL, "html" TEXT NOT NULL, "status" VARCHAR(10) NOT NULL, "created" TIMESTAMP NOT NULL, "edited" TIMESTAMP, "up" INTEGER NOT NULL, "down" INTEGER NOT NULL, "score" DOUBLE PRECISION NOT NULL, "ip_hash" VARCHAR(64), FOREIGN KEY ("thread_id") REFERENCES "thread" ("id") ON DELETE CASCADE, FOREIGN KEY ("parent_id") REFERENCES "comment" ("id") ON DELETE CASCADE, FOREIGN KEY ("root_id") REFERENCES "comment" ("id") ON DELETE CASCADE, FOREIGN KEY ("author_id") REFERENCES "user" ("id") ON DELETE SET NULL);
+CREATE INDEX IF NOT EXISTS "comment_parent_id" ON "comment" ("parent_id");
+CREATE INDEX IF NOT EXISTS "comment_author_id" ON "comment" ("author_id");
+CREATE INDEX IF NOT EXISTS "comment_thread_id_parent_id_id" ON "comment" ("thread_id", "parent_id", "id");
+CREATE INDEX IF NOT EXISTS "comment_thread_id_parent_id_score_id" ON "comment" ("thread_id", "parent_id", "score", "id");
+CREATE INDEX IF NOT EXISTS "comment_root_id_id" ON "comment" ("root_id", "id");
+CREATE TABLE IF NOT EXISTS "vote" ("id" SERIAL NOT NULL PRIMARY KEY, "comment_id" INTEGER NOT NULL, "voter" VARCHAR(64) NOT NULL, "value" SMALLINT NOT NULL, "ip_hash" VARCHAR(64), "created" TIMESTAMP NOT NULL, FOREIGN KEY ("comment_id") REFERENCES "comment" ("id") ON DELETE CASCADE);
+CREATE UNIQUE INDEX IF NOT EXISTS "vote_comment_id_voter" ON "vote" ("comment_id", "voter");
+CREATE INDEX IF NOT EXISTS "vote_comment_id_ip_hash" ON "vote" ("comment_id", "ip_hash");
+CREATE INDEX IF NOT EXISTS "vote_voter_comment_id" ON "vote" ("voter", "comment_id");
+INSERT INTO "kommentar_schema" ("version") VALUES (1) RETURNING "kommentar_schema"."version";
+INSERT INTO "user" ("id", "username", "username_key", "password_hash", "email", "role", "session_version", "created") VALUES (1, 'alice', 'alice', '$argon2id$v=19$m=19456,t=2,p=1$Pm/2bhk1VKzBc91ixeNL7Q$9SC7Grlt5NPhjNTWirJp95dBkt7T4Jtp+Xgs1qUwzo0', NULL, 'user', 0, '2026-12-04T21:27:15.597181'::timestamp) RETURNING "user"."id";
+SELECT setval(pg_get_serial_sequence('"user"', 'id'), (SELECT MAX("id") FROM "user"));
+INSERT INTO "thread" ("id", "key", "url", "title", "count", "locked", "created") VALUES (1, 'http://127.0.0.1:8000/post', 'http://127.0.0.1:8000/post', '', 3, false, '2026-12-04T21:27:15.540339'::timestamp), (2, 'http://127.0.0.1:8000/other', 'http://127.0.0.1:8000/other', '', 1, false, '2026-12-04T21:27:15.615588'::timestamp) RETURNING "thread"."id";
+SELECT setval(pg_get_serial_sequence('"thread"', 'id'), (SELECT MAX("id") FROM "thread"));
+INSERT INTO "comment" ("id", "thread_id", "parent_id", "root_id", "depth", "author_id", "name", "text", "html", "status", "created", "edited", "up", "down", "score", "ip_hash") VALUES (1, 1, NULL, NULL, 0, NULL, 'Jens', 'Schöner Beitrag, danke!', '<p>Schöner Beitrag, danke!</p>', 'published', '2026-12-04T21:27:15.541265'::timestamp, NULL, 1, 0, 0.20654931437723742, 'cb5a45974b49c1e2152623fc80f26427'), (2, 1, NULL, NULL, 0, NULL, 'Søren', 'Grüße aus Kopenhagen: æøå.', '<p>Grüße aus Kopenhagen: æøå.</p>', 'published', '2026-12-04T21:27:15.549966'::timestamp, NULL, 0, 0, 0.0, 'cb5a45974b49c1e2152623fc80f26427'), (3, 1, 1, 1, 1, 1, '', 'Thanks, glad it helped.', '<p>Thanks, glad it helped.</p>', 'published', '2026-12-04T21:27:15.606395'::timestamp, NULL, 0, 0, 0.0, 'cb5a45974b49c1e2152623fc80f26427'), (4, 2, NULL, NULL, 0, NULL, 'Reader', 'First on the other page.', '<p>First on the other page.</p>', 'published', '2026-12-04T21:27:15.616125'::timestamp, NULL, 0, 0, 0.0, 'cb5a45974b49c1e2152623fc80f26427') RETURNING "comment"."id";
+SELECT setval(pg_get_serial_sequence('"comment"', 'id'), (SELECT MAX("id") FROM "comment"));
+INSERT INTO "vote" ("id", "comment_id", "voter", "value", "ip_hash", "created") VALUES (1, 1, 'a:cce46b248a9048f5a0f0700486c75d44', 1, 'cb5a45974b49c1e2152623fc80f26427', '2026-12-04T21:27:15.621595'::timestamp) RETURNING "vote"."id";
+SELECT setval(pg_get_serial_sequence('"vote"', 'id'), (SELECT MAX("id") FROM "vote"));
