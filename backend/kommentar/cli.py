@@ -206,7 +206,7 @@ def _thread_id(ref: str) -> int:
 
 
 def _prune_filter(author, ip_hash, thread, text, older_than, status):
-    from . import accounts, moderation
+    from . import accounts, review
     from .models import User, utcnow
 
     author_id = None
@@ -215,7 +215,7 @@ def _prune_filter(author, ip_hash, thread, text, older_than, status):
         if user is None:
             raise click.BadParameter(f"no account named {author!r}", param_hint="--author")
         author_id = user.id
-    return moderation.Filter(
+    return review.Filter(
         status=status, author=author_id, ip_hash=ip_hash or None, text=text or None,
         thread=_thread_id(thread) if thread else None,
         older_than=utcnow() - older_than if older_than is not None else None)
@@ -240,9 +240,9 @@ def _row(comment) -> str:
 def prune(config_path: str | None, author, ip_hash, thread, text, older_than, status,
           dry_run: bool, yes: bool) -> None:
     """Delete (undoably, like the admin route) every comment matching all the filters given."""
-    from . import db, moderation
+    from . import db, moderation, review
     from .models import DELETED, Comment
-    from .moderation_query import MAX_PER_PAGE, condition
+    from .review import MAX_PER_PAGE, condition
 
     app = _app(config_path)
     with db.database.connection_context():
@@ -253,18 +253,18 @@ def prune(config_path: str | None, author, ip_hash, thread, text, older_than, st
         if dry_run:
             page, rows = 1, True
             while rows:
-                rows, _ = moderation.comments(chosen, page, MAX_PER_PAGE)
+                rows, _ = review.comments(chosen, page, MAX_PER_PAGE)
                 for comment in rows:
                     if comment.status != DELETED:
                         click.echo(_row(comment))
                 page += 1
-            click.echo(f"{count} comments would be deleted ({moderation.describe(chosen)})")
+            click.echo(f"{count} comments would be deleted ({review.describe(chosen)})")
             return
         if not count:
             click.echo("no comments match")
             return
         if not yes:
-            click.confirm(f"Delete {count} comments ({moderation.describe(chosen)})?", abort=True)
+            click.confirm(f"Delete {count} comments ({review.describe(chosen)})?", abort=True)
         deleted = moderation.act(None, "delete", chosen)
     days = app.config["UNDO_WINDOW"] / 86400
     click.echo(f"deleted {deleted} comments; an admin can undo this for {days:g} days")

@@ -18,7 +18,7 @@ from peewee import OperationalError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from ..errors import KommentarError
-from ..limits import retry_after
+from ..ratelimits import retry_after
 from . import session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
@@ -151,7 +151,7 @@ def _secure_headers(response):
 
 
 def init_app(app) -> None:
-    """Register the admin route and its security headers (before ``limits.init_app``, which
+    """Register the admin route and its security headers (before ``ratelimits.init_app``, which
     applies the sign-in limit to the views registered here)."""
     app.register_blueprint(bp)
     app.after_request(_secure_headers)
