@@ -270,19 +270,26 @@ def prune(config_path: str | None, author, ip_hash, thread, text, older_than, st
     click.echo(f"deleted {deleted} comments; an admin can undo this for {days:g} days")
 
 
+def _purging(config_path: str | None, age: timedelta | None, setting: str, purge):
+    """Run a scheduled purge with the age given, else the setting's; return (age, result)."""
+    from . import db
+
+    app = _app(config_path)
+    if age is None:
+        age = timedelta(seconds=app.config[setting])
+    with db.database.connection_context():
+        return age, purge(age)
+
+
 @main.command()
 @click.option("--undo-window", type=Duration(), default=None,
               help="Purge deletions older than this (default: the undo_window setting).")
 @click.pass_obj
 def purge(config_path: str | None, undo_window: timedelta | None) -> None:
     """Remove for good the deleted comments whose undo window has passed (run it daily)."""
-    from . import db, moderation
+    from . import moderation
 
-    app = _app(config_path)
-    if undo_window is None:
-        undo_window = timedelta(seconds=app.config["UNDO_WINDOW"])
-    with db.database.connection_context():
-        purged = moderation.purge(undo_window)
+    undo_window, purged = _purging(config_path, undo_window, "UNDO_WINDOW", moderation.purge)
     click.echo(f"purged {purged} deleted comments")
 
 
@@ -292,13 +299,10 @@ def purge(config_path: str | None, undo_window: timedelta | None) -> None:
 @click.pass_obj
 def purge_ip_hashes(config_path: str | None, retention: timedelta | None) -> None:
     """Clear client IP hashes past their retention, and drop ended IP bans (run it daily)."""
-    from . import db, privacy
+    from . import privacy
 
-    app = _app(config_path)
-    if retention is None:
-        retention = timedelta(seconds=app.config["IP_HASH_RETENTION"])
-    with db.database.connection_context():
-        purged = privacy.purge_ip_hashes(retention)
+    retention, purged = _purging(config_path, retention, "IP_HASH_RETENTION",
+                                 privacy.purge_ip_hashes)
     kept = "" if retention else " (retention 0: hashes are kept)"
     click.echo(f"cleared {purged.comments} comment and {purged.votes} vote IP hashes{kept}; "
                f"removed {purged.bans} ended IP bans")

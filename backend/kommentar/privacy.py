@@ -17,6 +17,7 @@ from peewee import chunked
 from .accounts import HASHER, MAX_PASSWORD, account_key
 from .db import database, is_postgres
 from .errors import Invalid, Unauthorized
+from .holds import ADDRESS
 from .models import DELETED, AuditEntry, Ban, Comment, Thread, User, Vote, utcnow
 from .thread_writes import CHUNK, remove_leaf_first, tally, writing
 
@@ -126,6 +127,6 @@ def purge_ip_hashes(retention: timedelta | None) -> Purged:
                 Comment.ip_hash.is_null(False) & (Comment.created < cutoff)).execute()
             votes = Vote.update(ip_hash=None).where(
                 Vote.ip_hash.is_null(False) & (Vote.created < cutoff)).execute()
-        bans = Ban.delete().where(Ban.target.startswith("ip:") & Ban.until.is_null(False)
+        bans = Ban.delete().where(Ban.target.startswith(ADDRESS) & Ban.until.is_null(False)
                                   & (Ban.until <= now)).execute()
     return Purged(comments=comments, votes=votes, bans=bans)

@@ -1,5 +1,5 @@
 """The admin pages a moderator reads: the overview, the comment list with its filter, a
-thread, an account, and the audit log. Each reads through ``moderation`` and renders."""
+thread, an account, and the audit log. Each reads through ``review`` and renders."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 from flask import current_app, redirect, render_template, request, url_for
 
 from .. import review
+from ..accounts import account_key
 from ..errors import NotFound
-from ..holds import active_hold
+from ..holds import active_hold, address_key
 from ..models import DELETED, STATUSES, Comment, Thread, User, utcnow
 from . import bp, filters, session
 
@@ -121,27 +122,30 @@ def comments():
     return render_template(
         "admin/comments.html", query=query, listing=_page_of(selection),
         description=review.describe(selection) if selection else "",
-        ip_hash=ip_hash, hold=active_hold(None, ip_hash) if ip_hash else None)
+        ip_hash=ip_hash, hold=active_hold(None, ip_hash) if ip_hash else None,
+        ban_target=address_key(ip_hash) if ip_hash else None)
+
+
+def _found(model, row_id: int, missing: str):
+    """The row of ``model`` with this id, or the admin route's 404 saying ``missing``."""
+    row = model.get_or_none(model.id == row_id)
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id: int):
     """One thread's comments, and its lock."""
-    item = Thread.get_or_none(Thread.id == thread_id)
-    if item is None:
-        raise NotFound("No such thread.")
-    return render_template("admin/thread.html", thread=item,
+    return render_template("admin/thread.html", thread=_found(Thread, thread_id, "No such thread."),
                            listing=_page_of(review.Filter(thread=thread_id)))
 
 
 @bp.get("/users/<int:user_id>")
 def user(user_id: int):
     """One account's comments and ban state."""
-    account = User.get_or_none(User.id == user_id)
-    if account is None:
-        raise NotFound("No such account.")
-    return render_template("admin/user.html", account=account,
-                           hold=active_hold(account.id, None),
+    return render_template("admin/user.html", account=_found(User, user_id, "No such account."),
+                           hold=active_hold(user_id, None), ban_target=account_key(user_id),
                            listing=_page_of(review.Filter(author=user_id)))
 
 
