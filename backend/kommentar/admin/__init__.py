@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from peewee import OperationalError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
@@ -121,8 +121,6 @@ def _http_error(error: HTTPException):
 
 @bp.errorhandler(OperationalError)
 def _busy(error: OperationalError):
-    from flask import current_app
-
     current_app.logger.error("database error: %s", error)
     return error_page(503, "Busy", "The database is busy or unreachable; try again shortly.",
                       {"Retry-After": "2"})
@@ -130,8 +128,6 @@ def _busy(error: OperationalError):
 
 @bp.errorhandler(Exception)
 def _crash(_error: Exception):
-    from flask import current_app
-
     current_app.logger.exception("unhandled error in the admin route")
     return error_page(500, "Something went wrong",
                       "The comment server hit an error; the log has the details.")
