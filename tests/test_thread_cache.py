@@ -16,6 +16,7 @@ from support import SITE, Api, QueryCounter
 
 import kommentar
 from kommentar import create_app, moderation, privacy
+from kommentar.accounts import account_key
 from kommentar.cache import DocumentCache
 from kommentar.compress import Encoded
 from kommentar.models import Comment, Thread
@@ -125,7 +126,7 @@ def _purge(writer: Api, target: int) -> None:
 
 UNSHOWN_WRITES = {
     "moderation.ban": lambda writer, target: moderation.ban(
-        None, f"u:{Comment.get_by_id(target).author_id}", None),
+        None, account_key(Comment.get_by_id(target).author_id), None),
     "moderation.purge": _purge,
     "privacy.purge_ip_hashes": lambda writer, target: privacy.purge_ip_hashes(
         timedelta(microseconds=1)),
