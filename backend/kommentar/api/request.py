@@ -1,4 +1,5 @@
-"""Reading a request: its JSON body, its query, and who is asking (from the bearer token).
+"""Reading a request: its JSON body, its query, and who is asking (from the bearer token:
+an account, a voter, the author of an edit token; and whom rate limits count it against).
 
 The API's views call these and nothing else of ``flask.request``'s parsing, so
 every route validates the same way and bad input always ends as a 400, not a 500.
