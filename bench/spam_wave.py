@@ -24,7 +24,7 @@ from pathlib import Path
 
 from peewee import chunked, fn
 
-from kommentar import moderation
+from kommentar import moderation, review
 from kommentar.db import database, is_postgres, open_database
 from kommentar.migrations import migrate
 from kommentar.models import PUBLISHED, Comment, Thread, User, utcnow
@@ -90,7 +90,7 @@ def one_run(url: str, reset: Callable[[], None]) -> tuple[int, float, int]:
         moderator = seed()
         with counting() as statements:
             started = time.perf_counter()
-            changed = moderation.act(moderator, "spam", moderation.Filter(ip_hash=SPAM_HASH))
+            changed = moderation.act(moderator, "spam", review.Filter(ip_hash=SPAM_HASH))
             elapsed = (time.perf_counter() - started) * 1000
         left = Comment.select().where((Comment.ip_hash == SPAM_HASH)
                                       & (Comment.status == PUBLISHED)).count()

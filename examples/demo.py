@@ -54,7 +54,7 @@ DANISH = [
 
 def seed(url: str, threads, policy, title: str, rng: random.Random) -> int:
     """Post the demo threads on ``url`` unless it already has comments; return how many."""
-    key, _ = comments.thread_key(url, None, policy)
+    key, _ = comments.locate(url, None, policy)
     if Comment.select().join(comments.Thread).where(comments.Thread.key == key).exists():
         return 0
     site = policy.site(NEWS) if url.startswith(NEWS) else policy
@@ -70,7 +70,8 @@ def seed(url: str, threads, policy, title: str, rng: random.Random) -> int:
         Comment.update(created=moment).where(Comment.id == comment.id).execute()
         for voter in range(rng.randint(0, 9)):
             value = 1 if rng.random() < 0.8 else -1
-            comments.vote(comment.id, f"a:demo-{voter}", value, policy, ip_hash=f"demo-{voter}")
+            comments.vote(comment.id, comments.anonymous_voter(f"demo-{voter}"), value, policy,
+                          ip_hash=f"demo-{voter}")
     return len(posted)
 
 

@@ -13,6 +13,7 @@ from itsdangerous import URLSafeTimedSerializer
 from support import SITE, Clock
 
 from kommentar import accounts, moderation
+from kommentar.holds import active_hold
 from kommentar.models import AuditEntry, Ban, Comment, Thread, User, utcnow
 
 PASSWORD = "a long admin password"
@@ -457,7 +458,7 @@ def test_spam_hides_the_comment_and_holds_its_author(moderator, client):
     assert moderator.submit("/admin/comments/act", do=f"spam:{comment}") == \
         [("ok", "Marked as spam: 1 comment.")]
     assert status(comment) == "spam"
-    assert moderation.active_hold(None, Comment.get_by_id(comment).ip_hash).kind == "spam"
+    assert active_hold(None, Comment.get_by_id(comment).ip_hash).kind == "spam"
     assert "marked by moderator" in moderator.open("/admin/comments?status=spam")
 
 
@@ -563,13 +564,13 @@ def test_ban_and_unban_an_account_from_its_page(moderator, client):
     notes = moderator.submit("/admin/bans", back=back, target=f"u:{writer.id}", duration="7d",
                              reason="trolling")
     assert notes == [("ok", "Banned writer for 7 days: their new comments wait in the queue.")]
-    hold = moderation.active_hold(writer.id, None)
+    hold = active_hold(writer.id, None)
     assert hold.kind == "ban" and hold.reason == "trolling"
     assert timedelta(days=6, hours=23) < hold.until - utcnow() <= timedelta(days=7)
     assert "trolling" in moderator.html
     assert moderator.submit("/admin/bans/lift", back=back, target=f"u:{writer.id}") == \
         [("ok", "Lifted 1 ban or hold on writer.")]
-    assert moderation.active_hold(writer.id, None) is None
+    assert active_hold(writer.id, None) is None
 
 
 def test_ban_an_ip_hash_for_good_from_the_list(moderator, client):
@@ -578,7 +579,7 @@ def test_ban_an_ip_hash_for_good_from_the_list(moderator, client):
     back = f"/admin/comments?ip={ip_hash}"
     assert 'value="ip:' + ip_hash + '"' in moderator.open(back)
     moderator.submit("/admin/bans", back=back, target=f"ip:{ip_hash}", duration="forever")
-    hold = moderation.active_hold(None, ip_hash)
+    hold = active_hold(None, ip_hash)
     assert hold.kind == "ban" and hold.until is None
     assert "for good" in moderator.html
     held = post_comment(client, "Posted after the ban.", ip="198.51.100.7")

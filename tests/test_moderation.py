@@ -9,10 +9,11 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from support import SITE, Api, QueryCounter
 
-from kommentar import moderation
+from kommentar import moderation, review
 from kommentar.errors import Invalid, NotFound
+from kommentar.holds import active_hold
 from kommentar.models import AuditEntry, Ban, Comment, Thread, User, Vote, utcnow
-from kommentar.moderation import Filter
+from kommentar.review import Filter
 
 HASH = "a1b2c3d4e5f60718293a4b5c6d7e8f90"
 OTHER_HASH = "ffffffffffffffffffffffffffffffff"
@@ -151,10 +152,10 @@ def test_spam_hides_the_comments_and_holds_their_account_and_address(mod, writer
     holds = {(b.target, b.kind, b.until, b.created_by_id) for b in Ban.select()}
     assert holds == {(f"u:{writer.id}", "spam", None, mod.id), (f"ip:{HASH}", "spam", None, mod.id),
                      (f"ip:{OTHER_HASH}", "spam", None, mod.id)}
-    assert moderation.active_hold(writer.id, None).target == f"u:{writer.id}"
-    assert moderation.active_hold(None, OTHER_HASH).kind == "spam"
-    assert moderation.active_hold(writer.id + 1, "0" * 32) is None
-    assert moderation.active_hold(None, None) is None
+    assert active_hold(writer.id, None).target == f"u:{writer.id}"
+    assert active_hold(None, OTHER_HASH).kind == "spam"
+    assert active_hold(writer.id + 1, "0" * 32) is None
+    assert active_hold(None, None) is None
 
 
 def test_spam_records_the_moderators_reason(mod):
@@ -175,7 +176,7 @@ def test_confirming_spam_a_defence_caught_holds_its_author(mod):
     caught = comment(thread(), status="spam", spam_reason="too many links")
     assert moderation.act(mod, "spam", [caught.id]) == 0  # already hidden: nothing changes
     assert Comment.get_by_id(caught.id).spam_reason == "too many links"
-    assert moderation.active_hold(None, HASH) is not None
+    assert active_hold(None, HASH) is not None
 
 
 def test_a_ban_holds_until_it_ends(mod, writer):
@@ -183,16 +184,16 @@ def test_a_ban_holds_until_it_ends(mod, writer):
     made = moderation.ban(mod, f"u:{writer.id}", later, "rude")
     assert (made.kind, made.reason, made.created_by_id) == ("ban", "rude", mod.id)
     assert made.until == later.replace(tzinfo=None)
-    assert moderation.active_hold(writer.id, None).id == made.id
+    assert active_hold(writer.id, None).id == made.id
     Ban.update(until=utcnow() - timedelta(seconds=1)).execute()
-    assert moderation.active_hold(writer.id, None) is None
+    assert active_hold(writer.id, None) is None
 
 
 def test_a_ban_for_good_has_no_end_and_comes_before_a_spam_hold(mod):
     Ban.create(target=f"ip:{HASH}", kind="spam")
     made = moderation.ban(mod, f"ip:{HASH}", None)
     assert made.until is None
-    assert moderation.active_hold(None, HASH).kind == "ban"
+    assert active_hold(None, HASH).kind == "ban"
 
 
 def test_banning_again_replaces_the_terms(mod, writer):
@@ -227,8 +228,8 @@ def test_unban_lifts_bans_and_spam_holds(mod):
     moderation.ban(mod, f"ip:{HASH}", None)
     moderation.ban(mod, f"ip:{OTHER_HASH}", None)
     assert moderation.unban(mod, f"ip:{HASH}") == 2
-    assert moderation.active_hold(None, HASH) is None
-    assert moderation.active_hold(None, OTHER_HASH) is not None
+    assert active_hold(None, HASH) is None
+    assert active_hold(None, OTHER_HASH) is not None
 
 
 # --- pin and lock ------------------------------------------------------------------------------
@@ -334,10 +335,10 @@ def test_the_audit_log_pages_newest_first(mod):
     post = thread()
     for locked in (True, False, True):
         moderation.lock(mod, post.id, locked)
-    entries, total = moderation.audit_log(page=1, per_page=2)
+    entries, total = review.audit_log(page=1, per_page=2)
     assert total == 3
     assert [e.action for e in entries] == ["lock", "unlock"]
-    assert [e.action for e in moderation.audit_log(page=2, per_page=2)[0]] == ["lock"]
+    assert [e.action for e in review.audit_log(page=2, per_page=2)[0]] == ["lock"]
 
 
 # --- refusals ----------------------------------------------------------------------------------
@@ -376,7 +377,7 @@ def test_each_filter_field_narrows_the_listing(mod, writer):
     d = comment(other, "Gamma", status="pending", author=writer)
 
     def ids(**fields):
-        return [row.id for row in moderation.comments(Filter(**fields))[0]]
+        return [row.id for row in review.comments(Filter(**fields))[0]]
 
     assert ids() == [d.id, c.id, b.id, a.id]  # newest first
     assert ids(status="spam") == [b.id]
@@ -393,7 +394,7 @@ def test_an_older_than_with_a_time_zone_is_read_as_that_moment(mod):
     early = comment(thread(), created=cutoff - timedelta(hours=1))
     new_york = timezone(timedelta(hours=-5))
     aware = cutoff.replace(tzinfo=UTC).astimezone(new_york)  # 5 hours "earlier" on its face
-    assert [r.id for r in moderation.comments(Filter(older_than=aware))[0]] == [early.id]
+    assert [r.id for r in review.comments(Filter(older_than=aware))[0]] == [early.id]
 
 
 @pytest.mark.parametrize("needle, found", [
@@ -408,7 +409,7 @@ def test_text_filter_matches_percent_underscore_and_backslash_literally(mod, nee
     post = thread()
     for text in ("100% sure", "1000 sure", "snake_case", "snakeXcase", "back\\slash"):
         comment(post, text)
-    rows, total = moderation.comments(Filter(text=needle))
+    rows, total = review.comments(Filter(text=needle))
     assert sorted(r.text for r in rows) == sorted(found) and total == len(found)
 
 
@@ -417,7 +418,7 @@ def test_listing_brings_thread_and_author_in_two_queries_and_pages(mod, writer):
     made = [comment(post, f"n{n}", author=writer if n % 2 else None, name="Anon")
             for n in range(7)]
     with QueryCounter() as counter:
-        rows, total = moderation.comments(Filter(thread=post.id), page=2, per_page=3)
+        rows, total = review.comments(Filter(thread=post.id), page=2, per_page=3)
         seen = [(r.thread.url, r.author.username if r.author else r.name) for r in rows]
     assert len(counter.statements) == 2
     assert total == 7 and [r.id for r in rows] == [m.id for m in made[3:0:-1]]
@@ -427,7 +428,7 @@ def test_listing_brings_thread_and_author_in_two_queries_and_pages(mod, writer):
 @pytest.mark.parametrize("page, per_page", [(0, 50), (1, 0), (1, 501), ("1", 50)])
 def test_listing_refuses_impossible_pages(app, page, per_page):
     with pytest.raises(Invalid):
-        moderation.comments(Filter(), page, per_page)
+        review.comments(Filter(), page, per_page)
 
 
 @pytest.mark.parametrize("chosen, words", [
@@ -438,7 +439,7 @@ def test_listing_refuses_impossible_pages(app, page, per_page):
     (Filter(older_than=datetime(2024, 5, 1, 12, 30)), "older_than=2024-05-01 12:30"),
 ])
 def test_describe_puts_a_filter_in_words(chosen, words):
-    assert moderation.describe(chosen) == words
+    assert review.describe(chosen) == words
 
 
 # --- overview ----------------------------------------------------------------------------------
@@ -453,7 +454,7 @@ def test_overview_counts_today_the_queue_and_the_busiest_threads(mod):
     comment(busy, status="deleted", created=now - timedelta(hours=4))
     comment(quiet, status="spam", created=now - timedelta(days=2))
     comment(old, created=now - timedelta(days=8))
-    figures = moderation.overview(now)
+    figures = review.overview(now)
     assert (figures["today"], figures["pending"], figures["spam"]) == (4, 1, 1)
     assert [(t.id, n) for t, n in figures["busiest"]] == [(busy.id, 4), (quiet.id, 2)]
 
@@ -478,7 +479,7 @@ def test_bulk_spam_costs_the_same_queries_for_ten_comments_or_a_thousand(mod):
         assert moderation.act(mod, "spam", Filter(ip_hash=large)) == 1000
     assert len(many.statements) == len(few.statements) <= 8
     assert [count(t) for t in spread] == [1] + [0] * 19  # every thread recounted
-    assert moderation.active_hold(None, large).kind == "spam"
+    assert active_hold(None, large).kind == "spam"
     assert audits() == 2
 
 
@@ -491,8 +492,6 @@ def test_bulk_delete_by_filter_recounts_every_thread_it_touched(mod):
 
 
 def test_replies_to_a_comment_marked_spam_keep_their_place_and_count(api):
-    from kommentar import moderation
-
     parent = api.comment("This one turns out to be spam.")
     reply = api.comment("A fair answer to it.", parent=parent["id"])
     moderation.act(None, "spam", [parent["id"]])

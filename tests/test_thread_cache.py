@@ -6,14 +6,21 @@ keeps its own cache, so a write made through one must show in the other's next r
 
 from __future__ import annotations
 
+import ast
 import gzip
+from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from support import SITE, Api, QueryCounter
 
-from kommentar import create_app, moderation
+import kommentar
+from kommentar import create_app, moderation, privacy
+from kommentar.accounts import account_key
 from kommentar.cache import DocumentCache
 from kommentar.compress import Encoded
+from kommentar.models import Comment, Thread
+from kommentar.thread_writes import UnnamedChange, writing
 
 POST = f"{SITE}/post"
 
@@ -42,43 +49,125 @@ def _delete_account(api: Api, comments: str) -> None:
 
 def _moderate(action: str):
     def act(writer: Api, target: int) -> None:
-        with writer.client.application.app_context():
-            moderation.act(None, action, [target])
+        moderation.act(None, action, [target])
     return act
 
 
+def _lock(locked: bool):
+    def lock(writer: Api, target: int) -> None:
+        moderation.lock(None, Thread.get().id, locked)
+    return lock
+
+
+# Every write that changes what a thread fetch returns, by name; test_every_write_is_listed
+# fails when a domain operation or a moderation action is added without a line here.
 WRITES = {
     "post": lambda writer, target: writer.comment("Another one."),
     "reply": lambda writer, target: writer.comment("A reply.", parent=target),
     "edit": lambda writer, target: writer.patch(f"/api/comments/{target}", {"text": "Changed."}),
     "delete": lambda writer, target: writer.delete(f"/api/comments/{target}"),
     "vote": lambda writer, target: writer.post(f"/api/comments/{target}/vote", {"value": 1}),
-    "pin": _moderate("pin"),
-    "spam": _moderate("spam"),
-    "moderator delete": _moderate("delete"),
-    "lock": lambda writer, target: _lock(writer),
+    **{f"moderator {action}": _moderate(action) for action in moderation.ACTIONS},
+    "lock": _lock(True),
+    "unlock": _lock(False),
     "account deleted": lambda writer, target: _delete_account(writer, "delete"),
     "account anonymised": lambda writer, target: _delete_account(writer, "anonymise"),
 }
 
+# What must stand before the write for it to change anything (undo needs a deletion).
+BEFORE = {
+    "moderator approve": _moderate("spam"),
+    "moderator undo_delete": _moderate("delete"),
+    "moderator unpin": _moderate("pin"),
+    "unlock": _lock(True),
+}
 
-def _lock(writer: Api) -> None:
-    from kommentar.models import Thread
-
-    with writer.client.application.app_context():
-        moderation.lock(None, Thread.get().id, True)
+# The domain operations behind them, and the writes that change no thread document, each
+# with the reason (the ones that touch comments are shown below to leave the cache right).
+OPERATIONS = {
+    "comments.post": ("post", "reply"),
+    "comments.edit": ("edit",),
+    "comments.delete": ("delete",),
+    "comments.vote": ("vote",),
+    "moderation.act": tuple(f"moderator {action}" for action in moderation.ACTIONS),
+    "moderation.lock": ("lock", "unlock"),
+    "privacy.delete_account": ("account deleted", "account anonymised"),
+}
+UNSHOWN = {
+    "moderation.ban": "a ban holds the author's next comments; shown ones stay as they are",
+    "moderation.unban": "likewise",
+    "moderation.purge": "removes only what a fetch shows as an empty placeholder or not at all",
+    "privacy.purge_ip_hashes": "IP hashes are never in a thread document",
+    "accounts.register": "accounts only",
+    "accounts.authenticate": "a password rehash",
+    "accounts.log_out_everywhere": "sessions only",
+    "cli.admin_create": "an account's role and an audit entry",
+    "migrations.migrate": "the schema; a step that rewrites comments must also raise versions",
+}
 
 
 @pytest.mark.parametrize("write", WRITES)
 def test_a_write_through_one_worker_shows_in_the_others_next_read(api, other, settings, write):
     target = _with_account(other)  # the writer is signed in: it may edit and delete its own
     api.comment("Someone else's comment.")
-    before = _warm(api)
     writer = Api(other.client) if write == "vote" else other  # a reader votes, not the author
+    BEFORE.get(write, lambda *_: None)(writer, target)
+    before = _warm(api)
     WRITES[write](writer, target)
     after = api.thread()
     assert after != before
     assert after == Api(create_app(settings).test_client()).thread()  # as a cold worker builds it
+
+
+def _purge(writer: Api, target: int) -> None:
+    moderation.act(None, "delete", [target])
+    _warm(writer)
+    assert moderation.purge(undo_window=timedelta(0)) == 1
+
+
+UNSHOWN_WRITES = {
+    "moderation.ban": lambda writer, target: moderation.ban(
+        None, account_key(Comment.get_by_id(target).author_id), None),
+    "moderation.purge": _purge,
+    "privacy.purge_ip_hashes": lambda writer, target: privacy.purge_ip_hashes(
+        timedelta(microseconds=1)),
+}
+
+
+@pytest.mark.parametrize("write", UNSHOWN_WRITES)
+def test_a_write_that_changes_no_document_leaves_the_cached_one_right(api, settings, write):
+    target = _with_account(api)
+    api.comment("Someone else's comment.")
+    _warm(api)
+    UNSHOWN_WRITES[write](api, target)
+    assert api.thread() == Api(create_app(settings).test_client()).thread()
+
+
+def _domain_writes() -> set[str]:
+    """Every public function of the server that opens a transaction, as module.function."""
+    found = set()
+    for path in Path(kommentar.__file__).parent.rglob("*.py"):
+        if path.name in ("db.py", "thread_writes.py"):  # migrations; the choke point itself
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                body = ast.unparse(node)
+                if "writing()" in body or ".atomic()" in body:
+                    found.add(f"{path.stem}.{node.name}")
+    return found
+
+
+def test_every_write_is_listed():
+    """A new write operation, or a new moderation action, must join WRITES (and so the test
+    above) or UNSHOWN with the reason it changes no thread document."""
+    assert _domain_writes() == set(OPERATIONS) | set(UNSHOWN)
+    assert sorted(name for names in OPERATIONS.values() for name in names) == sorted(WRITES)
+
+
+def test_a_write_that_names_no_thread_is_refused(app):
+    with app.app_context(), pytest.raises(UnnamedChange), writing():
+        Thread.create(key="k", url=POST)
+    assert not Thread.select().exists()
 
 
 def test_a_cached_read_costs_one_query(api):

@@ -7,10 +7,12 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, api, compress, cors, db, errors, headers, limits, migrations, static
+from . import admin, api, compress, cors, db, errors, headers, migrations, ratelimits, static
 from . import config as settings
+from .api.request import client_key
 from .cache import DocumentCache
 from .comments import Policy
+from .tokens import Signer
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -23,7 +25,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
-    app.extensions["kommentar.policy"] = Policy.from_config(app.config)
+    signer = app.extensions["kommentar.signer"] = Signer(app.config["SECRET_KEY"])
+    app.extensions["kommentar.policy"] = Policy.from_config(app.config, signer)
     app.extensions["kommentar.documents"] = DocumentCache(app.config["THREAD_CACHE_MB"] << 20)
 
     db.init_app(app)
@@ -35,5 +38,5 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     api.init_app(app)
     static.init_app(app)
     admin.init_app(app)
-    limits.init_app(app)  # last: it wraps the views the blueprints registered
+    ratelimits.init_app(app, client_key)  # last: it wraps the views the blueprints registered
     return app

@@ -29,6 +29,14 @@ def username_key(username: str) -> str:
     return unicodedata.normalize("NFKC", username).casefold()
 
 
+ACCOUNT = "u:"  # the prefix of account_key, for queries that build the key in SQL
+
+
+def account_key(user_id: int) -> str:
+    """How votes, bans and rate limits name an account: ``u:<account id>``."""
+    return f"{ACCOUNT}{user_id}"
+
+
 def validate_username(raw: object) -> str:
     """A clean username, or Invalid with the reason."""
     if not isinstance(raw, str):

@@ -206,7 +206,7 @@ def _thread_id(ref: str) -> int:
 
 
 def _prune_filter(author, ip_hash, thread, text, older_than, status):
-    from . import accounts, moderation
+    from . import accounts, review
     from .models import User, utcnow
 
     author_id = None
@@ -215,7 +215,7 @@ def _prune_filter(author, ip_hash, thread, text, older_than, status):
         if user is None:
             raise click.BadParameter(f"no account named {author!r}", param_hint="--author")
         author_id = user.id
-    return moderation.Filter(
+    return review.Filter(
         status=status, author=author_id, ip_hash=ip_hash or None, text=text or None,
         thread=_thread_id(thread) if thread else None,
         older_than=utcnow() - older_than if older_than is not None else None)
@@ -240,9 +240,9 @@ def _row(comment) -> str:
 def prune(config_path: str | None, author, ip_hash, thread, text, older_than, status,
           dry_run: bool, yes: bool) -> None:
     """Delete (undoably, like the admin route) every comment matching all the filters given."""
-    from . import db, moderation
+    from . import db, moderation, review
     from .models import DELETED, Comment
-    from .moderation_query import MAX_PER_PAGE, condition
+    from .review import MAX_PER_PAGE, condition
 
     app = _app(config_path)
     with db.database.connection_context():
@@ -253,21 +253,32 @@ def prune(config_path: str | None, author, ip_hash, thread, text, older_than, st
         if dry_run:
             page, rows = 1, True
             while rows:
-                rows, _ = moderation.comments(chosen, page, MAX_PER_PAGE)
+                rows, _ = review.comments(chosen, page, MAX_PER_PAGE)
                 for comment in rows:
                     if comment.status != DELETED:
                         click.echo(_row(comment))
                 page += 1
-            click.echo(f"{count} comments would be deleted ({moderation.describe(chosen)})")
+            click.echo(f"{count} comments would be deleted ({review.describe(chosen)})")
             return
         if not count:
             click.echo("no comments match")
             return
         if not yes:
-            click.confirm(f"Delete {count} comments ({moderation.describe(chosen)})?", abort=True)
+            click.confirm(f"Delete {count} comments ({review.describe(chosen)})?", abort=True)
         deleted = moderation.act(None, "delete", chosen)
     days = app.config["UNDO_WINDOW"] / 86400
     click.echo(f"deleted {deleted} comments; an admin can undo this for {days:g} days")
+
+
+def _purging(config_path: str | None, age: timedelta | None, setting: str, purge):
+    """Run a scheduled purge with the age given, else the setting's; return (age, result)."""
+    from . import db
+
+    app = _app(config_path)
+    if age is None:
+        age = timedelta(seconds=app.config[setting])
+    with db.database.connection_context():
+        return age, purge(age)
 
 
 @main.command()
@@ -276,13 +287,9 @@ def prune(config_path: str | None, author, ip_hash, thread, text, older_than, st
 @click.pass_obj
 def purge(config_path: str | None, undo_window: timedelta | None) -> None:
     """Remove for good the deleted comments whose undo window has passed (run it daily)."""
-    from . import db, moderation
+    from . import moderation
 
-    app = _app(config_path)
-    if undo_window is None:
-        undo_window = timedelta(seconds=app.config["UNDO_WINDOW"])
-    with db.database.connection_context():
-        purged = moderation.purge(undo_window)
+    undo_window, purged = _purging(config_path, undo_window, "UNDO_WINDOW", moderation.purge)
     click.echo(f"purged {purged} deleted comments")
 
 
@@ -292,13 +299,10 @@ def purge(config_path: str | None, undo_window: timedelta | None) -> None:
 @click.pass_obj
 def purge_ip_hashes(config_path: str | None, retention: timedelta | None) -> None:
     """Clear client IP hashes past their retention, and drop ended IP bans (run it daily)."""
-    from . import db, privacy
+    from . import privacy
 
-    app = _app(config_path)
-    if retention is None:
-        retention = timedelta(seconds=app.config["IP_HASH_RETENTION"])
-    with db.database.connection_context():
-        purged = privacy.purge_ip_hashes(retention)
+    retention, purged = _purging(config_path, retention, "IP_HASH_RETENTION",
+                                 privacy.purge_ip_hashes)
     kept = "" if retention else " (retention 0: hashes are kept)"
     click.echo(f"cleared {purged.comments} comment and {purged.votes} vote IP hashes{kept}; "
                f"removed {purged.bans} ended IP bans")

@@ -1,26 +1,28 @@
 """Comment operations: posting, editing, deleting and voting. Plain functions over the
 models that raise domain errors; the API, the CLI and the admin route all call these.
 
-Every write runs in one transaction (``BEGIN IMMEDIATE`` on SQLite) and recomputes
-the counts it touches before committing, so a reader never sees a comment without
-its count or a vote without its tally, and an error leaves nothing half-written.
+Every write runs in one transaction (``thread_writes.writing``) and recomputes the
+counts it touches before committing, so a reader never sees a comment without its
+count or a vote without its tally, and an error leaves nothing half-written. Nothing
+here needs a Flask app: a script with a database and a ``Policy`` can call them.
 """
 
 from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from peewee import chunked, fn
-
-from . import identity, ranking, render
-from .db import database, is_postgres
-from .defences import Defences, Submission, duplicate, fingerprint, spam_reason, verdict
+from . import identity, render
+from .db import is_postgres
+from .defences import Defences, Submission, duplicate, fingerprint, spam_reason
 from .errors import Forbidden, Invalid, NotFound, Unauthorized
+from .holds import verdict
 from .models import DELETED, PUBLISHED, SPAM, Comment, Thread, User, Vote, utcnow
+from .thread_writes import tally, writing
+from .tokens import Signer
 
 
 @dataclass(frozen=True)
@@ -38,12 +40,15 @@ class Policy:
     defences: Defences = field(default_factory=Defences)
 
     @classmethod
-    def from_config(cls, config) -> Policy:
+    def from_config(cls, config, signer: Signer | None = None) -> Policy:
+        """The rules a configuration (``config.load``) sets; form tokens are checked with
+        ``signer``, by default one over the configured secret keys."""
+        signer = signer or Signer(config["SECRET_KEY"])
         return cls(origins=tuple(config["ORIGINS"]), moderation=config["MODERATION"],
                    anonymous=config["ANONYMOUS"],
                    voting=config["VOTING"], account_edit=config["ACCOUNT_EDIT"],
                    max_length=config["MAX_LENGTH"], max_depth=config["MAX_DEPTH"],
-                   sites=config["SITES"], defences=Defences.from_config(config))
+                   sites=config["SITES"], defences=Defences.from_config(config, signer))
 
     def site(self, origin: str | None) -> Policy:
         """The rules for the site at ``origin`` (a normalised origin): its own where it has some."""
@@ -59,8 +64,9 @@ class Author:
     ip_hash: str | None
 
 
-def thread_key(url: object, thread_id: object, policy: Policy) -> tuple[str, str]:
-    """The (key, normalised url) of the thread a page names; Forbidden for a foreign site."""
+def locate(url: object, thread_id: object, policy: Policy) -> tuple[str, str]:
+    """Where a page's comments live: the thread key and the normalised URL, checked as
+    request input and against the configured sites (Forbidden for a foreign one)."""
     if not isinstance(url, str):
         raise Invalid("The page URL is required.", code="invalid_url")
     if thread_id is not None and not isinstance(thread_id, str):
@@ -106,34 +112,6 @@ def _clean_title(title: object) -> str:
     return "".join(ch for ch in title if unicodedata.category(ch)[0] != "C")[:300]
 
 
-def recount(thread_ids: Iterable[int]) -> None:
-    """Set threads' published counts from their comments, inside the caller's transaction,
-    and mark their documents changed (``touch``).
-
-    On PostgreSQL the thread rows are locked first, so the count is read by a statement that
-    starts after every concurrent writer to the same thread has committed; without the lock
-    two writers can each count without the other's comment (READ COMMITTED keeps the
-    snapshot an UPDATE started with, even after it waited for a row)."""
-    published = (Comment.select(fn.COUNT(Comment.id))
-                 .where((Comment.thread == Thread.id) & (Comment.status == PUBLISHED)))
-    for batch in chunked(sorted(set(thread_ids)), 500):
-        if is_postgres():
-            list(Thread.select(Thread.id).where(Thread.id.in_(batch)).order_by(Thread.id)
-                 .for_update("FOR NO KEY UPDATE"))  # compatible with the FK's KEY SHARE
-        Thread.update(count=published, version=Thread.version + 1) \
-            .where(Thread.id.in_(batch)).execute()
-
-
-def touch(thread_ids: Iterable[int]) -> None:
-    """Mark threads' public documents changed, inside the transaction that changes them.
-
-    Every write that alters what a thread fetch returns (a comment's text, votes, status,
-    pin or author; the thread's title or lock) ends here or in ``recount``: the workers'
-    cached documents are keyed by this version, so a missed call serves a stale thread."""
-    for batch in chunked(sorted(set(thread_ids)), 500):
-        Thread.update(version=Thread.version + 1).where(Thread.id.in_(batch)).execute()
-
-
 def post(author: Author, policy: Policy, *, url: object, text: object, thread_id: object = None,
          parent: object = None, name: object = None, title: object = None,
          submission: Submission | None = None) -> Comment:
@@ -141,7 +119,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
 
     It is published, or held for a moderator (``pending``), or kept as ``spam`` with the
     reason when a defence catches it (see ``defences``)."""
-    key, normalised = thread_key(url, thread_id, policy)
+    key, normalised = locate(url, thread_id, policy)
     policy = policy.site(identity.origin_of(normalised))
     body = _clean_text(text, policy)
     if author.user is None:
@@ -156,7 +134,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
     caught = spam_reason(policy.defences, submission, text=body, html=html, name=name)
     print_ = fingerprint(body)
 
-    with database.atomic():
+    with writing() as changes:
         Thread.insert(key=key, url=normalised, title=_clean_title(title)).on_conflict_ignore() \
             .execute()
         thread = Thread.get(Thread.key == key)
@@ -184,8 +162,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
                                  author=author.user, name=name, text=body, html=html,
                                  ip_hash=author.ip_hash, status=status, spam_reason=reason,
                                  fingerprint=print_)
-        if status == PUBLISHED:
-            recount([thread.id])
+        changes.recount([thread.id] if status == PUBLISHED else [])
     return comment
 
 
@@ -225,29 +202,37 @@ def edit(comment_id: int, text: object, author: Author, policy: Policy,
     _, site = _editable(comment_id, author, edit_grant, policy)
     body = _clean_text(text, site)
     html = render.render(body)  # before the transaction: the write lock is held briefly
-    with database.atomic():
+    with writing() as changes:
         comment, _ = _editable(comment_id, author, edit_grant, policy)
         comment.text, comment.html, comment.edited = body, html, utcnow()
         comment.fingerprint = fingerprint(body)
         comment.save(only=[Comment.text, Comment.html, Comment.edited, Comment.fingerprint])
-        touch([comment.thread_id])
+        changes.touch([comment.thread_id])
     return comment
 
 
 def delete(comment_id: int, author: Author, policy: Policy, edit_grant: int | None = None) -> None:
     """Withdraw a comment. Its row stays (as a placeholder when it has replies)."""
-    with database.atomic():
+    with writing() as changes:
         comment, _ = _editable(comment_id, author, edit_grant, policy)
         # No status_before: an author's withdrawal is not a moderator's to undo. The time
         # starts the purge clock.
         Comment.update(status=DELETED, status_changed=utcnow()) \
             .where(Comment.id == comment.id).execute()
-        recount([comment.thread_id])
+        changes.recount([comment.thread_id])
+
+
+ANONYMOUS = "a:"  # the prefix of anonymous_voter
 
 
 def new_voter() -> str:
     """A fresh anonymous voter id, to be handed out inside a signed voter token."""
     return uuid.uuid4().hex
+
+
+def anonymous_voter(voter_id: str) -> str:
+    """How votes name an anonymous voter: ``a:<id from the voter token>``."""
+    return f"{ANONYMOUS}{voter_id}"
 
 
 def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
@@ -259,7 +244,7 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
     """
     if type(value) is not int or value not in (1, -1, 0):
         raise Invalid("A vote is 1, -1 or 0.", code="invalid_vote")
-    with database.atomic():
+    with writing() as changes:
         query = Comment.select().where(Comment.id == comment_id)
         if is_postgres():
             query = query.for_update()  # serialise votes on one comment; the tally stays exact
@@ -271,8 +256,8 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
         if user is not None and comment.author_id == user.id:
             raise Forbidden("You cannot vote on your own comment.", code="own_comment")
         mine = Vote.voter == voter
-        if voter.startswith("a:") and ip_hash:
-            mine |= Vote.voter.startswith("a:") & (Vote.ip_hash == ip_hash)
+        if voter.startswith(ANONYMOUS) and ip_hash:
+            mine |= Vote.voter.startswith(ANONYMOUS) & (Vote.ip_hash == ip_hash)
         existing = (Vote.select().where((Vote.comment == comment.id) & mine)
                     .order_by((Vote.voter == voter).desc()).first())  # the voter's own row first
         if value == 0:
@@ -282,10 +267,6 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
             Vote.update(value=value, voter=voter).where(Vote.id == existing.id).execute()
         else:
             Vote.create(comment=comment.id, voter=voter, value=value, ip_hash=ip_hash)
-        up, down = (Vote.select(fn.COUNT(Vote.id).filter(Vote.value == 1),
-                                fn.COUNT(Vote.id).filter(Vote.value == -1))
-                    .where(Vote.comment == comment.id).tuples().get())
-        Comment.update(up=up, down=down, score=ranking.wilson_lower_bound(up, down)) \
-            .where(Comment.id == comment.id).execute()
-        touch([comment.thread_id])
+        up, down = tally([comment.id])[comment.id]
+        changes.touch([comment.thread_id])
     return up, down, value

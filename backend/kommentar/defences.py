@@ -1,10 +1,8 @@
-"""Cheap spam defences and the moderation policy: what happens to a new comment before
-anyone looks at it.
+"""Cheap spam defences: what catches a new comment before anyone looks at it.
 
 A comment caught by a defence is kept as ``spam`` with the reason, never dropped, so a
 moderator can rescue a false positive. One that passes them may still wait in the
-queue (``pending``) because its author is banned or was caught spamming before, or
-because the site holds first-time commenters or everything. The checks, in order:
+queue (``pending``): see ``holds.verdict``. The checks, in order:
 a honeypot field a person never fills in; a signed form timestamp that gives away
 posts made faster than a person types; a cap on links; the same text posted again
 within a short window; blocked words and link domains.
@@ -20,11 +18,9 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from peewee import fn
-
 from . import tokens
 from .errors import KommentarError
-from .models import PENDING, PUBLISHED, Comment, utcnow
+from .models import Comment, utcnow
 
 FORM_MAX_AGE = 7 * 24 * 3600  # a form left open for a week is stale
 MIN_DUPLICATE_LENGTH = 30  # "Thanks!" from two readers is not a spam wave
@@ -33,22 +29,26 @@ _HREF = re.compile(r'<a href="([^"]*)"')
 
 @dataclass(frozen=True)
 class Defences:
-    """The defence settings, from configuration."""
+    """The defence settings, from configuration, and the signer that checks form tokens
+    (without one, no form token is valid)."""
 
     min_seconds: int = 3
     max_links: int = 5
     duplicate_window: int = 600
     blocked_words: tuple[str, ...] = ()
     blocked_domains: tuple[str, ...] = ()
+    signer: tokens.Signer | None = None
 
     @classmethod
-    def from_config(cls, config) -> Defences:
+    def from_config(cls, config, signer: tokens.Signer) -> Defences:
+        """The defences a configuration asks for, checking form tokens with ``signer``."""
         return cls(min_seconds=config["SPAM_MIN_SECONDS"], max_links=config["SPAM_MAX_LINKS"],
                    duplicate_window=config["SPAM_DUPLICATE_WINDOW"],
                    blocked_words=tuple(" ".join(w.casefold().split())
                                        for w in config["BLOCKED_WORDS"]),
                    blocked_domains=tuple(d.lower().lstrip(".")
-                                         for d in config["BLOCKED_DOMAINS"]))
+                                         for d in config["BLOCKED_DOMAINS"]),
+                   signer=signer)
 
 
 @dataclass(frozen=True)
@@ -59,9 +59,9 @@ class Submission:
     form_token: object = None
 
 
-def form_token() -> str:
+def form_token(signer: tokens.Signer) -> str:
     """A signed timestamp for a comment form, handed out when the widget starts."""
-    return tokens.sign(tokens.FORM, int(time.time()))
+    return signer.sign(tokens.FORM, int(time.time()))
 
 
 def fingerprint(text: str) -> str:
@@ -79,7 +79,7 @@ def spam_reason(defences: Defences, submission: Submission | None, *, text: str,
     if submission is not None and submission.honeypot not in (None, ""):
         return "honeypot field filled in"
     if submission is not None and defences.min_seconds > 0:
-        age = _form_age(submission.form_token)
+        age = _form_age(defences.signer, submission.form_token)
         if age is None:
             return "no valid form token"
         if age < defences.min_seconds:
@@ -100,11 +100,11 @@ def spam_reason(defences: Defences, submission: Submission | None, *, text: str,
     return None
 
 
-def _form_age(token: object) -> float | None:
-    if not isinstance(token, str):
+def _form_age(signer: tokens.Signer | None, token: object) -> float | None:
+    if signer is None or not isinstance(token, str):
         return None
     try:
-        issued = tokens.unsign(tokens.FORM, token, FORM_MAX_AGE)
+        issued = signer.unsign(tokens.FORM, token, FORM_MAX_AGE)
     except KommentarError:
         return None
     return time.time() - issued if isinstance(issued, int) else None
@@ -117,26 +117,3 @@ def duplicate(defences: Defences, text: str, print_: str) -> bool:
     since = utcnow() - timedelta(seconds=defences.duplicate_window)
     return Comment.select().where((Comment.fingerprint == print_)
                                   & (Comment.created > since)).exists()
-
-
-def verdict(moderation: str, user_id: int | None, ip_hash: str | None) -> tuple[str, str | None]:
-    """Published, or pending with the reason: a ban or earlier spam hold, or the policy
-    (``none``, ``first``: hold first-time commenters, ``all``: hold everything)."""
-    from .moderation import active_hold
-
-    hold = active_hold(user_id, ip_hash)
-    if hold is not None:
-        return PENDING, ("held: banned" if hold.kind == "ban" else "held: earlier spam")
-    if moderation == "all":
-        return PENDING, "held: every comment is reviewed"
-    if moderation == "first":
-        mine = (Comment.author == user_id) if user_id else (Comment.ip_hash == ip_hash)
-        if user_id or ip_hash:
-            known = Comment.select(fn.COUNT(Comment.id)).where(
-                mine & (Comment.status == PUBLISHED)).scalar()
-        else:
-            known = 0
-        if not known:
-            return PENDING, "held: first comment"
-    return PUBLISHED, None
-

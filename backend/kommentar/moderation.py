@@ -1,4 +1,5 @@
-"""Moderation: approve, delete and undo, mark as spam, pin, ban, lock, purge, and the audit log.
+"""Moderation: approve, delete and undo, mark as spam, pin, ban, lock, purge, and the audit
+entries they write (``review`` reads them back).
 
 Plain functions over the models, shared by the admin route and the command line. An
 action applies to explicit comment ids or to everything a ``Filter`` matches, in a
@@ -13,11 +14,12 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from peewee import SQL, Case, Cast, Value, fn
+from peewee import Cast, Value, fn
 
-from .comments import recount, touch
+from .accounts import ACCOUNT
 from .db import database
 from .errors import Invalid, NotFound
+from .holds import ADDRESS, BAN, SPAM_HOLD
 from .models import (
     DELETED,
     PENDING,
@@ -30,25 +32,13 @@ from .models import (
     User,
     utcnow,
 )
-from .moderation_query import (
-    Filter,
-    audit_log,
-    comments,
-    condition,
-    describe,
-    naive_utc,
-    overview,
-)
-
-__all__ = ["ACTIONS", "UNDO_WINDOW", "Filter", "act", "active_hold", "audit_log", "ban",
-           "comments", "describe", "lock", "overview", "purge", "record", "unban"]
+from .review import Filter, condition, describe, naive_utc
+from .thread_writes import has_reply, remove_leaf_first, writing
 
 ACTIONS = ("approve", "delete", "undo_delete", "spam", "pin", "unpin")
 UNDO_WINDOW = timedelta(days=7)  # the default until a setting names another
-BAN, SPAM_HOLD = "ban", "spam"  # Ban.kind
 SPAM_REASON = "marked by moderator"
 TARGET = re.compile(r"u:[1-9][0-9]{0,17}|ip:[0-9a-f]{1,64}")
-_CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's parameter limits
 
 
 def record(actor: User | None, action: str, target: str, detail: str = "") -> AuditEntry:
@@ -118,7 +108,8 @@ def _hold(where, actor: User | None, reason: str, now: datetime) -> None:
     if actor is not None:  # an untyped NULL would not survive DISTINCT on PostgreSQL
         fields.append(Ban.created_by)
         values.append(Value(actor.id))
-    for column, prefix in ((Comment.author, "u:"), (Comment.ip_hash, "ip:")):
+    # The targets built in SQL, shaped as accounts.account_key and holds.address_key shape them.
+    for column, prefix in ((Comment.author, ACCOUNT), (Comment.ip_hash, ADDRESS)):
         targets = (Comment.select(Value(prefix).concat(Cast(column, "TEXT")), *values)
                    .where(live & column.is_null(False)).distinct())
         Ban.insert_from(targets, fields).on_conflict_ignore().execute()
@@ -136,15 +127,18 @@ def act(actor: User | None, action: str, selection: list[int] | Filter, reason: 
         raise Invalid(f"Unknown action {action!r}.", code="invalid_action")
     reason = _reason(reason)
     now = utcnow()
-    with database.atomic():
+    with writing() as written:
         where, target, detail = _selected(selection, action)
         values, changes = _change(action, reason, now, undo_window)
         if action == "spam":
             _hold(where, actor, reason, now)
         changed = list(Comment.update(values).where(where & changes)
                        .returning(Comment.id, Comment.thread).tuples())
-        # Pins change only the order; everything else may change the counts too.
-        (touch if action in ("pin", "unpin") else recount)({thread for _, thread in changed})
+        threads = {thread for _, thread in changed}
+        if action in ("pin", "unpin"):  # only the order changes
+            written.touch(threads)
+        else:
+            written.recount(threads)
         if reason:
             detail += f"; reason: {reason}"
         record(actor, action, target, f"{detail}; changed: {len(changed)}")
@@ -165,8 +159,8 @@ def ban(actor: User | None, target: str, until: datetime | None, reason: str = "
     if until is not None and until <= now:
         raise Invalid("A ban must end in the future.", code="invalid_until")
     with database.atomic():
-        if target.startswith("u:") and not User.select().where(
-                User.id == int(target[2:])).exists():
+        if target.startswith(ACCOUNT) and not User.select().where(
+                User.id == int(target[len(ACCOUNT):])).exists():
             raise NotFound("No such account.")
         terms = {Ban.until: until, Ban.reason: reason, Ban.created_by: actor, Ban.created: now}
         Ban.insert(target=target, kind=BAN, **{f.name: v for f, v in terms.items()}) \
@@ -185,22 +179,12 @@ def unban(actor: User | None, target: str) -> int:
     return lifted
 
 
-def active_hold(user_id: int | None, ip_hash: str | None) -> Ban | None:
-    """The ban or spam hold in force on this account or IP hash, if any (a ban before a hold)."""
-    targets = ([f"u:{user_id}"] if user_id else []) + ([f"ip:{ip_hash}"] if ip_hash else [])
-    if not targets:
-        return None
-    return (Ban.select()
-            .where(Ban.target.in_(targets) & (Ban.until.is_null() | (Ban.until > utcnow())))
-            .order_by(Case(None, [(Ban.kind == BAN, 0)], 1), Ban.id).first())
-
-
 def lock(actor: User | None, thread_id: int, locked: bool) -> None:
     """Close a thread to new comments, or open it again."""
-    with database.atomic():
+    with writing() as changes:
         if not Thread.update(locked=bool(locked)).where(Thread.id == thread_id).execute():
             raise NotFound("No such thread.")
-        touch([thread_id])
+        changes.touch([thread_id])
         record(actor, "lock" if locked else "unlock", f"thread:{thread_id}")
 
 
@@ -214,18 +198,13 @@ def purge(undo_window: timedelta = UNDO_WINDOW) -> int:
     cutoff = utcnow() - undo_window
     due = (Comment.status == DELETED) & (fn.COALESCE(Comment.status_changed, Comment.created)
                                          < cutoff)
-    child = Comment.alias()
-    has_reply = fn.EXISTS(child.select(SQL("1")).where(child.parent == Comment.id))
-    purged = 0
+    # What it removes or empties was shown (if at all) as an empty placeholder, which it
+    # stays or was pruned as: no thread document changes, so no thread is re-versioned.
     with database.atomic():
-        while True:  # a chain of deleted replies goes leaf first, one level per statement
-            gone = Comment.delete().where(due & ~has_reply).execute()
-            purged += gone
-            if not gone:
-                break
+        purged = remove_leaf_first(due)
         purged += (Comment.update(text="", html="", name="", ip_hash=None, author=None,
                                   spam_reason=None, status_before=None)
-                   .where(due & has_reply & ((Comment.text != "") | Comment.ip_hash.is_null(False)
+                   .where(due & has_reply() & ((Comment.text != "") | Comment.ip_hash.is_null(False)
                                              | Comment.author.is_null(False)))
                    .execute())
     return purged

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask_limiter import RateLimitExceeded
 from peewee import OperationalError
 from werkzeug.exceptions import Forbidden, HTTPException, NotFound
 
 from ..errors import KommentarError
-from ..limits import retry_after
+from ..ratelimits import retry_after
 from . import session
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates",
@@ -121,8 +121,6 @@ def _http_error(error: HTTPException):
 
 @bp.errorhandler(OperationalError)
 def _busy(error: OperationalError):
-    from flask import current_app
-
     current_app.logger.error("database error: %s", error)
     return error_page(503, "Busy", "The database is busy or unreachable; try again shortly.",
                       {"Retry-After": "2"})
@@ -130,8 +128,6 @@ def _busy(error: OperationalError):
 
 @bp.errorhandler(Exception)
 def _crash(_error: Exception):
-    from flask import current_app
-
     current_app.logger.exception("unhandled error in the admin route")
     return error_page(500, "Something went wrong",
                       "The comment server hit an error; the log has the details.")
@@ -151,7 +147,7 @@ def _secure_headers(response):
 
 
 def init_app(app) -> None:
-    """Register the admin route and its security headers (before ``limits.init_app``, which
+    """Register the admin route and its security headers (before ``ratelimits.init_app``, which
     applies the sign-in limit to the views registered here)."""
     app.register_blueprint(bp)
     app.after_request(_secure_headers)

@@ -11,6 +11,7 @@ from flask import redirect, request
 from .. import moderation
 from ..errors import KommentarError
 from ..models import User, utcnow
+from ..review import Filter
 from . import bp, filters, safe_next, session
 from .pages import undo_window
 
@@ -33,7 +34,7 @@ def _ids(values: list[str]) -> list[int]:
                    if value.isascii() and value.isdigit() and len(value) < 16})
 
 
-def _selection() -> list[int] | moderation.Filter | None:
+def _selection() -> list[int] | Filter | None:
     """What the posted form acts on: one row's button, the ticked rows (or the whole page),
     or everything the posted filter matches. None, with a notice, when that is nothing."""
     _, _, one = request.form.get("do", "").partition(":")

@@ -1,6 +1,6 @@
 """The comment list's filter as a form carries it: read from a query string (the filter
 form) or from posted fields (a bulk action on everything a filter matches), checked, and
-turned into a ``moderation.Filter``. Both read the same field names, so what a moderator
+turned into a ``review.Filter``. Both read the same field names, so what a moderator
 sees listed is exactly what "all matching" acts on."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..accounts import username_key
 from ..models import MAX_ID, STATUSES, User
-from ..moderation import Filter
+from ..review import Filter
 
 FIELDS = ("status", "thread", "author", "ip", "q")  # the form's names, in the form's order
 IP_HASH = re.compile(r"[0-9a-f]{1,64}")

@@ -1,5 +1,5 @@
 """The admin pages a moderator reads: the overview, the comment list with its filter, a
-thread, an account, and the audit log. Each reads through ``moderation`` and renders."""
+thread, an account, and the audit log. Each reads through ``review`` and renders."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from datetime import datetime, timedelta
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from .. import moderation
+from .. import review
+from ..accounts import account_key
 from ..errors import NotFound
+from ..holds import active_hold, address_key
 from ..models import DELETED, STATUSES, Comment, Thread, User, utcnow
 from . import bp, filters, session
 
@@ -89,18 +91,18 @@ def _page_helpers():
             "thread_label": thread_label, "statuses": STATUSES}
 
 
-def _page_of(selection: moderation.Filter | None) -> Listing:
+def _page_of(selection: review.Filter | None) -> Listing:
     page = filters.page_number(request.args)
     if selection is None:
         return Listing([], 0, page)
-    items, total = moderation.comments(selection, page=page, per_page=PER_PAGE)
+    items, total = review.comments(selection, page=page, per_page=PER_PAGE)
     return Listing(items, total, page)
 
 
 @bp.get("")
 def overview():
     """Comments today, the queue, the spam, and the busiest threads."""
-    return render_template("admin/overview.html", stats=moderation.overview())
+    return render_template("admin/overview.html", stats=review.overview())
 
 
 @bp.get("/")
@@ -119,34 +121,37 @@ def comments():
     ip_hash = selection.ip_hash if selection else None
     return render_template(
         "admin/comments.html", query=query, listing=_page_of(selection),
-        description=moderation.describe(selection) if selection else "",
-        ip_hash=ip_hash, hold=moderation.active_hold(None, ip_hash) if ip_hash else None)
+        description=review.describe(selection) if selection else "",
+        ip_hash=ip_hash, hold=active_hold(None, ip_hash) if ip_hash else None,
+        ban_target=address_key(ip_hash) if ip_hash else None)
+
+
+def _found(model, row_id: int, missing: str):
+    """The row of ``model`` with this id, or the admin route's 404 saying ``missing``."""
+    row = model.get_or_none(model.id == row_id)
+    if row is None:
+        raise NotFound(missing)
+    return row
 
 
 @bp.get("/threads/<int:thread_id>")
 def thread(thread_id: int):
     """One thread's comments, and its lock."""
-    item = Thread.get_or_none(Thread.id == thread_id)
-    if item is None:
-        raise NotFound("No such thread.")
-    return render_template("admin/thread.html", thread=item,
-                           listing=_page_of(moderation.Filter(thread=thread_id)))
+    return render_template("admin/thread.html", thread=_found(Thread, thread_id, "No such thread."),
+                           listing=_page_of(review.Filter(thread=thread_id)))
 
 
 @bp.get("/users/<int:user_id>")
 def user(user_id: int):
     """One account's comments and ban state."""
-    account = User.get_or_none(User.id == user_id)
-    if account is None:
-        raise NotFound("No such account.")
-    return render_template("admin/user.html", account=account,
-                           hold=moderation.active_hold(account.id, None),
-                           listing=_page_of(moderation.Filter(author=user_id)))
+    return render_template("admin/user.html", account=_found(User, user_id, "No such account."),
+                           hold=active_hold(user_id, None), ban_target=account_key(user_id),
+                           listing=_page_of(review.Filter(author=user_id)))
 
 
 @bp.get("/audit")
 def audit():
     """Who did what, newest first."""
     page = filters.page_number(request.args)
-    entries, total = moderation.audit_log(page=page, per_page=PER_PAGE)
+    entries, total = review.audit_log(page=page, per_page=PER_PAGE)
     return render_template("admin/audit.html", listing=Listing(entries, total, page))

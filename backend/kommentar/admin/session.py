@@ -20,6 +20,7 @@ from flask import current_app, g, request
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ..models import User
+from ..tokens import serializer
 
 COOKIE = "kommentar_admin"
 SALT = "kommentar.admin"
@@ -28,9 +29,7 @@ MAX_NOTICES, MAX_NOTICE_LENGTH = 5, 300  # the cookie carries them: keep it smal
 
 
 def _serializer() -> URLSafeTimedSerializer:
-    keys = current_app.config["SECRET_KEY"]
-    # itsdangerous signs with the last key of the list and verifies with all of them.
-    return URLSafeTimedSerializer(list(reversed(keys)), salt=SALT)
+    return serializer(current_app.config["SECRET_KEY"], SALT)
 
 
 def _now() -> int:

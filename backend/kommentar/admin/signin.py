@@ -6,8 +6,9 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from .. import accounts
+from ..api.request import client_key
 from ..errors import KommentarError
-from ..limits import by_client, limited
+from ..ratelimits import limited
 from . import bp, safe_next, session
 
 REASONS = {  # why the sign-in page is shown, by the code in its address (never free text)
@@ -31,7 +32,7 @@ def login_page():
 
 
 @bp.post("/login")
-@limited("limit_login", key=by_client)
+@limited("limit_login", key=client_key)
 def login():
     """Check the credentials and start an admin session."""
     username = request.form.get("username", "")

@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 
 from .. import accounts, privacy, serialize
 from ..errors import Unauthorized
-from ..limits import by_account_name, by_client, limited
+from ..ratelimits import limited
 from . import request as req
 
 bp = Blueprint("auth", __name__)
@@ -19,7 +19,7 @@ def _signed_in(user, status: int = 200):
 
 
 @bp.post("/auth/register")
-@limited("limit_register", key=by_client)
+@limited("limit_register", key=req.client_key)
 def register():
     """Create an account and sign it in."""
     data = req.body()
@@ -28,8 +28,8 @@ def register():
 
 
 @bp.post("/auth/login")
-@limited("limit_login", key=by_client)
-@limited("limit_login_account", key=by_account_name, failed_only=True)
+@limited("limit_login", key=req.client_key)
+@limited("limit_login_account", key=req.account_name_key, failed_only=True)
 def login():
     """Exchange a username and password for a session token."""
     data = req.body()
@@ -44,7 +44,7 @@ def _required_user():
 
 
 @bp.post("/auth/logout")
-@limited("limit_edit")
+@limited("limit_edit", req.writer_key)
 def logout():
     """End every session of this account, on every device."""
     accounts.log_out_everywhere(_required_user())
@@ -76,7 +76,7 @@ def export():
 
 
 @bp.delete("/auth/me")
-@limited("limit_login", key=by_client)
+@limited("limit_login", key=req.client_key)
 def delete_me():
     """Delete the signed-in account (the password again, so a stolen token is not enough)."""
     user = _required_user()

@@ -6,17 +6,15 @@ from flask import Blueprint, current_app, jsonify
 
 from .. import comments, serialize, tokens
 from ..defences import Submission
-from ..limits import limited
 from ..models import SPAM
+from ..ratelimits import limited
 from . import request as req
-from .threads import voter_id
 
 bp = Blueprint("comments", __name__)
 
 
-
 @bp.post("/comments")
-@limited("limit_post")
+@limited("limit_post", req.writer_key)
 def post_comment():
     """Publish a comment or a reply; anonymous authors get an edit token back."""
     data = req.body()
@@ -31,7 +29,7 @@ def post_comment():
     # A comment caught as spam is "pending" to its sender: a bot learns nothing to adapt to.
     result = serialize.held(comment) if comment.status == SPAM else serialize.comment(comment)
     if comment.author_id is None:
-        result["edit_token"] = tokens.sign(tokens.EDIT, comment.id)
+        result["edit_token"] = req.signer().sign(tokens.EDIT, comment.id)
     return jsonify(result), 201
 
 
@@ -48,7 +46,7 @@ def get_comment(comment_id: int):
 
 
 @bp.patch("/comments/<int:comment_id>")
-@limited("limit_edit")
+@limited("limit_edit", req.writer_key)
 def edit_comment(comment_id: int):
     """Replace the text of one's own comment."""
     data = req.body()
@@ -58,7 +56,7 @@ def edit_comment(comment_id: int):
 
 
 @bp.delete("/comments/<int:comment_id>")
-@limited("limit_edit")
+@limited("limit_edit", req.writer_key)
 def delete_comment(comment_id: int):
     """Withdraw one's own comment."""
     comments.delete(req.stored_id(comment_id), req.author(), req.policy(),
@@ -67,18 +65,18 @@ def delete_comment(comment_id: int):
 
 
 @bp.post("/comments/<int:comment_id>/vote")
-@limited("limit_vote")
+@limited("limit_vote", req.writer_key)
 def vote(comment_id: int):
     """Vote up (1), down (-1) or withdraw (0); a first anonymous vote mints a voter token."""
     data = req.body()
-    voter, minted = voter_id(), None
+    voter, minted = req.voter_id(), None
     if voter is None:
         minted = comments.new_voter()
-        voter = f"a:{minted}"
+        voter = comments.anonymous_voter(minted)
     up, down, mine = comments.vote(req.stored_id(comment_id), voter, data.get("value"),
                                    req.policy(), ip_hash=req.client_hash(),
                                    user=req.session_user())
     result = {"up": up, "down": down, "mine": mine}
     if minted:
-        result["voter_token"] = tokens.sign(tokens.VOTER, minted)
+        result["voter_token"] = req.signer().sign(tokens.VOTER, minted)
     return jsonify(result)

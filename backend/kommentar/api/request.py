@@ -1,4 +1,5 @@
-"""Reading a request: its JSON body, its query, and who is asking (from the bearer token).
+"""Reading a request: its JSON body, its query, and who is asking (from the bearer token:
+an account, a voter, the author of an edit token; and whom rate limits count it against).
 
 The API's views call these and nothing else of ``flask.request``'s parsing, so
 every route validates the same way and bad input always ends as a 400, not a 500.
@@ -12,8 +13,10 @@ from typing import Any
 from flask import current_app, g, request
 
 from .. import tokens
-from ..comments import Author, Policy
-from ..errors import Invalid, NotFound, Unauthorized
+from ..accounts import account_key, username_key
+from ..comments import Author, Policy, anonymous_voter
+from ..errors import Invalid, KommentarError, NotFound, Unauthorized
+from ..holds import address_key
 from ..models import MAX_ID, User
 
 
@@ -83,7 +86,8 @@ def session_user() -> User | None:
         user = None
         token = bearer()
         if token is not None and tokens.is_for(tokens.SESSION, token):
-            payload = tokens.unsign(tokens.SESSION, token, current_app.config["SESSION_MAX_AGE"])
+            payload = signer().unsign(tokens.SESSION, token,
+                                      current_app.config["SESSION_MAX_AGE"])
             user = User.get_or_none(User.id == payload.get("u")) if isinstance(payload, dict) \
                 else None
             if user is None or user.session_version != payload.get("v"):
@@ -95,7 +99,7 @@ def session_user() -> User | None:
 
 def session_token(user: User) -> str:
     """A fresh session token for an account."""
-    return tokens.sign(tokens.SESSION, {"u": user.id, "v": user.session_version})
+    return signer().sign(tokens.SESSION, {"u": user.id, "v": user.session_version})
 
 
 def token_for(purpose: str, max_age: int | None) -> Any:
@@ -104,13 +108,13 @@ def token_for(purpose: str, max_age: int | None) -> Any:
     token = bearer()
     if token is None or not tokens.is_for(purpose, token):
         return None
-    return tokens.unsign(purpose, token, max_age)
+    return signer().unsign(purpose, token, max_age)
 
 
 def client_hash() -> str | None:
     """The keyed hash of the client's address (after the trusted proxies, if configured)."""
     if "client_hash" not in g:
-        g.client_hash = tokens.hash_ip(request.remote_addr)
+        g.client_hash = signer().hash_ip(request.remote_addr)
     return g.client_hash
 
 
@@ -122,3 +126,40 @@ def author() -> Author:
 def policy() -> Policy:
     """The site's writing rules (built once per app)."""
     return current_app.extensions["kommentar.policy"]
+
+
+def signer() -> tokens.Signer:
+    """The app's token signer (built once per app, from the secret keys)."""
+    return current_app.extensions["kommentar.signer"]
+
+
+def voter_id() -> str | None:
+    """The caller's voter id: their account, or the anonymous id in their voter token."""
+    user = session_user()
+    if user is not None:
+        return account_key(user.id)
+    payload = token_for(tokens.VOTER, None)
+    return anonymous_voter(payload) if isinstance(payload, str) else None
+
+
+# Whom a rate limit counts a request against (see ``ratelimits``).
+
+def writer_key() -> str:
+    """The account when a valid session token came, else the client's address hash."""
+    try:
+        user = session_user()
+    except KommentarError:
+        user = None  # counted by address; the view itself will answer the bad token with 401
+    return account_key(user.id) if user else client_key()
+
+
+def client_key() -> str:
+    """The client's address hash."""
+    return address_key(client_hash())
+
+
+def account_name_key() -> str:
+    """The account name a log-in is for (case-folded): guesses from any address add up."""
+    data = request.get_json(silent=True, cache=True)
+    name = data.get("username") if isinstance(data, dict) else None
+    return "name:" + (username_key(name.strip())[:100] if isinstance(name, str) else "")

@@ -6,9 +6,8 @@ import re
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import serialize, threads, tokens
-from ..comments import thread_key
-from ..compress import Encoded
+from .. import documents, serialize, threads
+from ..comments import locate
 from ..errors import Invalid
 from . import request as req
 
@@ -20,8 +19,8 @@ MAX_COUNT_URLS = 100
 @bp.get("/threads")
 def get_thread():
     """A thread's header and one page of its top-level comments with their replies."""
-    key, url = thread_key(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
-                          req.policy())
+    key, url = locate(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
+                      req.policy())
     sort = req.arg("sort")
     sort = "oldest" if sort is None else sort
     limit = req.arg("limit")
@@ -32,18 +31,8 @@ def get_thread():
                           code="invalid_limit")
         limit = int(limit)
     after = req.arg("after", code="invalid_cursor")
-    thread = threads.find(key)
-    documents = current_app.extensions["kommentar.documents"]
-    listing = (thread.id if thread else None, sort, limit, after)
-    document = documents.get(listing, thread.version) if thread else None
-    if document is None:
-        page = threads.page(thread, sort, limit, after)
-        document = Encoded.of(current_app.json.response(
-            thread=serialize.thread(page.thread, url),
-            comments=[serialize.node(node) for node in page.comments],
-            next=page.next).get_data())
-        if thread:
-            documents.put(listing, thread.version, document)
+    document = documents.thread(current_app.extensions["kommentar.documents"], key, url, sort,
+                                limit, after)
     # The same for every reader, so browsers, proxies and CDNs may keep it a little while;
     # what is the reader's own comes from /api/mine, which nothing shares.
     response = document.response("application/json")
@@ -62,7 +51,7 @@ def get_counts():
     if len(urls) > MAX_COUNT_URLS:
         raise Invalid(f"At most {MAX_COUNT_URLS} urls at a time.", code="invalid_url")
     policy = req.policy()
-    keys = {url: thread_key(url, None, policy)[0] for url in urls}
+    keys = {url: locate(url, None, policy)[0] for url in urls}
     response = jsonify(counts=threads.counts(keys))
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["THREAD_MAX_AGE"]
@@ -73,9 +62,9 @@ def get_counts():
 def get_mine():
     """What of one page is the caller's own: their votes (session or voter token) and, for
     an account, its comments still waiting for a moderator, which nobody else sees."""
-    key, _ = thread_key(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
-                        req.policy())
-    voter = voter_id()
+    key, _ = locate(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
+                    req.policy())
+    voter = req.voter_id()
     votes = threads.votes_of(key, voter) if voter else {}
     user = req.session_user()
     held = [serialize.held(comment) for comment in threads.held_of(key, user.id)] if user else []
@@ -85,11 +74,3 @@ def get_mine():
     response.cache_control.no_store = True
     return response
 
-
-def voter_id() -> str | None:
-    """The caller's voter id: their account, or the anonymous id in their voter token."""
-    user = req.session_user()
-    if user is not None:
-        return f"u:{user.id}"
-    payload = req.token_for(tokens.VOTER, None)
-    return f"a:{payload}" if isinstance(payload, str) else None

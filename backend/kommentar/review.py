@@ -1,8 +1,7 @@
-"""Reading for moderators: the filtered comment list, the overview figures and the audit log.
+"""What moderators review: the filtered comment list, the overview figures and the audit log.
 
 The same ``Filter`` that lists comments also selects them for a bulk action (see
 ``moderation.act``), so what a moderator sees is exactly what the action touches.
-Import these names from ``kommentar.moderation``; this module only keeps that one short.
 """
 
 from __future__ import annotations

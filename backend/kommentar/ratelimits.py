@@ -1,9 +1,8 @@
 """Rate limits on every write and account route, through Flask-Limiter.
 
-Views declare their limits with ``@limited("limit_post")``, naming a setting, so
-the numbers live in configuration. Writers are counted by account when signed in,
-else by the keyed hash of their address; log-in failures are also counted per
-account name, which stops credential stuffing spread over many addresses.
+Views declare their limits with ``@limited("limit_post", key)``, naming a setting, so
+the numbers live in configuration, and the function that says whom a request counts
+against (the request layer's ``writer_key``, ``client_key``, ``account_name_key``).
 Counters live in ``memory://`` (one process) or Redis (shared by every worker).
 """
 
@@ -13,46 +12,19 @@ import math
 import time
 from collections.abc import Callable
 
-from flask import current_app, request
+from flask import current_app
 from flask_limiter import Limiter, RateLimitExceeded
 from limits.errors import ConfigurationError
 
 from .config import ConfigError
-from .errors import KommentarError, Unauthorized, reply
+from .errors import Unauthorized, reply
 
 _LIMITS = "_kommentar_limits"
 
 
-def by_writer() -> str:
-    """The account when a valid session token came, else the client's address hash."""
-    from .api.request import client_hash, session_user
-
-    try:
-        user = session_user()
-    except KommentarError:
-        user = None  # counted by address; the view itself will answer the bad token with 401
-    return f"u:{user.id}" if user else f"ip:{client_hash()}"
-
-
-def by_client() -> str:
-    """The client's address hash."""
-    from .api.request import client_hash
-
-    return f"ip:{client_hash()}"
-
-
-def by_account_name() -> str:
-    """The account name a log-in is for (case-folded): guesses from any address add up."""
-    from .accounts import username_key
-
-    data = request.get_json(silent=True, cache=True)
-    name = data.get("username") if isinstance(data, dict) else None
-    return "name:" + (username_key(name.strip())[:100] if isinstance(name, str) else "")
-
-
-def limited(setting: str, key: Callable[[], str] = by_writer,
-            failed_only: bool = False) -> Callable:
-    """Mark a view as limited by the rate in ``setting``; ``init_app`` applies the marks."""
+def limited(setting: str, key: Callable[[], str], failed_only: bool = False) -> Callable:
+    """Mark a view as limited by the rate in ``setting``, counted per ``key()``; ``init_app``
+    applies the marks."""
 
     def mark(view: Callable) -> Callable:
         marks = getattr(view, _LIMITS, [])
@@ -74,10 +46,11 @@ def _failed(response) -> bool:
     return response.status_code in (Unauthorized.status, 400)
 
 
-def init_app(app) -> None:
-    """Build this app's limiter and apply every view's marked limits (after blueprints)."""
+def init_app(app, default_key: Callable[[], str]) -> None:
+    """Build this app's limiter and apply every view's marked limits (after blueprints);
+    ``default_key`` counts what no view names a key for."""
     try:
-        limiter = Limiter(key_func=by_client, app=app, enabled=app.config["RATELIMIT"],
+        limiter = Limiter(key_func=default_key, app=app, enabled=app.config["RATELIMIT"],
                           storage_uri=app.config["RATELIMIT_STORAGE"], strategy="moving-window",
                           key_prefix=app.config["RATELIMIT_KEY_PREFIX"], headers_enabled=False,
                           # Redis down: keep limiting, per process, rather than fail every write.

@@ -1,0 +1,115 @@
+"""Writing to threads: the one transaction every write that changes a thread document runs
+in, and the set-based writes that keep derived figures (counts, tallies) true.
+
+A thread's public document is cached per worker under the thread's ``version`` (see
+``cache``), so a write that changes what a thread fetch returns must raise that version
+inside its own transaction, and one that publishes or withdraws a comment must also
+recount the thread. ``writing()`` does both on its way out, for the threads the write
+names, and refuses to commit a write that named none: forgetting is an error at once,
+not a stale thread later.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from peewee import SQL, Expression, chunked, fn
+
+from . import ranking
+from .db import database, is_postgres
+from .models import PUBLISHED, Comment, Thread, Vote
+
+CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's parameter limits
+
+
+class Changes:
+    """The threads one write changed: whose counts may have moved, and whose documents did."""
+
+    def __init__(self) -> None:
+        self.counted: set[int] = set()
+        self.shown: set[int] = set()
+        self.named = False
+
+    def recount(self, thread_ids: Iterable[int]) -> None:
+        """These threads gained or lost published comments (their documents changed too)."""
+        self.counted.update(thread_ids)
+        self.named = True
+
+    def touch(self, thread_ids: Iterable[int]) -> None:
+        """These threads' documents changed (text, votes, pins, authors, title, lock)."""
+        self.shown.update(thread_ids)
+        self.named = True
+
+
+class UnnamedChange(RuntimeError):
+    """A write under ``writing()`` ended without saying which threads it changed."""
+
+
+@contextmanager
+def writing() -> Iterator[Changes]:
+    """The transaction of a write to comments, votes or threads (``BEGIN IMMEDIATE`` on
+    SQLite). The write says which threads it changed on the ``Changes`` it is given; on the
+    way out they are recounted and re-versioned, inside the same transaction."""
+    with database.atomic():
+        changes = Changes()
+        yield changes
+        if not changes.named:
+            raise UnnamedChange("a write must name the threads it changed, even none")
+        _recount(changes.counted)
+        _touch(changes.shown - changes.counted)
+
+
+def _recount(thread_ids: set[int]) -> None:
+    """Set threads' published counts from their comments and raise their versions.
+
+    On PostgreSQL the thread rows are locked first, so the count is read by a statement that
+    starts after every concurrent writer to the same thread has committed; without the lock
+    two writers can each count without the other's comment (READ COMMITTED keeps the
+    snapshot an UPDATE started with, even after it waited for a row)."""
+    published = (Comment.select(fn.COUNT(Comment.id))
+                 .where((Comment.thread == Thread.id) & (Comment.status == PUBLISHED)))
+    for batch in chunked(sorted(thread_ids), CHUNK):
+        if is_postgres():
+            list(Thread.select(Thread.id).where(Thread.id.in_(batch)).order_by(Thread.id)
+                 .for_update("FOR NO KEY UPDATE"))  # compatible with the FK's KEY SHARE
+        Thread.update(count=published, version=Thread.version + 1) \
+            .where(Thread.id.in_(batch)).execute()
+
+
+def _touch(thread_ids: set[int]) -> None:
+    for batch in chunked(sorted(thread_ids), CHUNK):
+        Thread.update(version=Thread.version + 1).where(Thread.id.in_(batch)).execute()
+
+
+def tally(comment_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """Set up, down and score of these comments from their votes; ``{id: (up, down)}``.
+
+    The caller holds the comments' row locks on PostgreSQL, so the tally stays exact."""
+    tallies: dict[int, tuple[int, int]] = {}
+    for batch in chunked(sorted(set(comment_ids)), CHUNK):
+        found = {comment: (up, down) for comment, up, down in (
+            Vote.select(Vote.comment, fn.COUNT(Vote.id).filter(Vote.value == 1),
+                        fn.COUNT(Vote.id).filter(Vote.value == -1))
+            .where(Vote.comment.in_(batch)).group_by(Vote.comment).tuples())}
+        for comment_id in batch:
+            up, down = tallies[comment_id] = found.get(comment_id, (0, 0))
+            Comment.update(up=up, down=down, score=ranking.wilson_lower_bound(up, down)) \
+                .where(Comment.id == comment_id).execute()
+    return tallies
+
+
+def has_reply() -> Expression:
+    """Whether anything (of any status) replies to the comment."""
+    child = Comment.alias()
+    return fn.EXISTS(child.select(SQL("1")).where(child.parent == Comment.id))
+
+
+def remove_leaf_first(where: Expression) -> int:
+    """Hard-delete the comments ``where`` matches that no reply hangs from, one level per
+    statement, so a chain of them goes whole while one holding another's reply stays; their
+    votes go with them (the foreign key cascades). Return how many went."""
+    removed = 0
+    while gone := Comment.delete().where(where & ~has_reply()).execute():
+        removed += gone
+    return removed
