@@ -1,6 +1,6 @@
 /**
- * Accounts in the widget: the "log in or create an account" prompt with its inline
- * forms, and the signed-in line with sign-out. The session token lives in the store.
+ * Accounts in the widget: the "log in or create an account" prompt, and the signed-in line
+ * with sign-out. The forms themselves are a chunk (account.js), loaded on the first click.
  */
 
 import { button, errorLine, h } from "./dom.js";
@@ -40,51 +40,19 @@ export function authPanel(ctx) {
   );
   return panel;
 
-  /** Show the log-in or the registration form under the prompt. */
-  function open(/** @type {boolean} */ creating) {
-    const field = (/** @type {string} */ label, /** @type {Record<string, any>} */ attributes) =>
-      h("label", {}, label, h("input", attributes));
-    const error = errorLine();
-    const form = h(
-      "form",
-      { part: "form", onsubmit: send },
-      field(t("username"), { name: "username", autocomplete: "username", required: true }),
-      field(t("password"), {
-        name: "password",
-        type: "password",
-        autocomplete: creating ? "new-password" : "current-password",
-        required: true,
-      }),
-      creating && field(t("email"), { name: "email", type: "email", autocomplete: "email" }),
-      error,
-      h(
-        "div",
-        { class: "row" },
-        h(
-          "button",
-          { type: "submit", class: "primary", part: "submit" },
-          creating ? t("registerTitle") : t("login"),
-        ),
-      ),
-    );
-    panel.querySelector("form")?.remove();
-    panel.append(form);
-    /** @type {HTMLElement} */ (form.querySelector("input")).focus();
-
-    /** @param {Event} event */
-    async function send(event) {
-      event.preventDefault();
-      // Only text fields, so every value is a string; an empty e-mail is left out.
-      const body = /** @type {{username: string, password: string, email?: string}} */ (
-        Object.fromEntries([...new FormData(form)].filter(([, value]) => value))
-      );
-      error.textContent = "";
-      try {
-        const session = await (creating ? ctx.api.register(body) : ctx.api.login(body));
-        ctx.signIn(session.token, session.user);
-      } catch (failure) {
-        error.textContent = ctx.tr.error(failure);
-      }
+  /** Show the log-in or the registration form under the prompt, loading the forms first. */
+  async function open(/** @type {boolean} */ creating) {
+    let shown;
+    try {
+      const forms = await ctx.loadPart("account");
+      shown = forms.accountForm({ tr: ctx.tr, api: ctx.api, signIn: ctx.signIn }, creating);
+    } catch {
+      // The forms could not be fetched: say so where they would be; a click tries again.
+      shown = errorLine();
+      shown.textContent = ctx.tr.error({ code: "part_unavailable" });
     }
+    panel.querySelector("form, .err")?.remove();
+    panel.append(shown);
+    /** @type {HTMLElement | null} */ (shown.querySelector("input"))?.focus();
   }
 }

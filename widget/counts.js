@@ -5,15 +5,15 @@
 
 /**
  * @param {import("./api.js").Api} api
- * @param {import("./i18n.js").Translator} tr
+ * @param {Promise<import("./i18n.js").Translator>} translator  loaded while the counts are asked
  * @param {Element[]} badges
  */
-export async function fillCounts(api, tr, badges) {
+export async function fillCounts(api, translator, badges) {
   const urlOf = (/** @type {Element} */ badge) =>
     new URL(badge.getAttribute("data-kommentar-count") || location.href, document.baseURI).href.split("#")[0];
   const urls = [...new Set(badges.map(urlOf))];
   try {
-    const { counts } = await api.counts(urls);
+    const [{ counts }, tr] = await Promise.all([api.counts(urls), translator]);
     for (const badge of badges) {
       const count = counts[urlOf(badge)];
       if (count != null) badge.textContent = tr.t("count", { n: count });

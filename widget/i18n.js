@@ -1,6 +1,7 @@
 /**
  * Translations: one JSON file per language in ./i18n/, plural rules and dates from Intl.
- * Adding a language is adding one file; the bundler picks up every file in the folder.
+ * Adding a language is adding one file: English is built into embed.js, the build makes
+ * every other file a chunk that is loaded only for readers of that language.
  */
 
 import { exactTime, relativeTime } from "./format.js";
@@ -48,24 +49,24 @@ export function createTranslator(lang, catalog, fallback = catalog) {
 }
 
 /**
- * The translator for the first language in `candidates` that has a file, English otherwise.
- * @param {string[]} candidates
+ * The translator for the first language in `candidates` that there is a catalog for:
+ * English is built in, others come from `catalogOf`. English when a catalog cannot be loaded,
+ * so the thread still shows, in words the reader may read.
+ * @param {string[]} candidates  best first; English ends the search
+ * @param {Catalog} english
+ * @param {(lang: string) => Promise<Catalog> | null} catalogOf  null for a language there is none of
+ * @returns {Promise<Translator>}
  */
-export function loadTranslator(candidates) {
-  const english = /** @type {Catalog} */ (loadCatalog("en"));
+export async function chooseTranslator(candidates, english, catalogOf) {
   for (const lang of candidates) {
-    const catalog = loadCatalog(lang);
-    if (catalog) return createTranslator(lang, catalog, english);
+    if (lang == "en") break;
+    const loading = catalogOf(lang);
+    if (!loading) continue;
+    try {
+      return createTranslator(lang, await loading, english);
+    } catch {
+      break;
+    }
   }
   return createTranslator("en", english);
-}
-
-/** @param {string} lang @returns {Catalog | null} */
-function loadCatalog(lang) {
-  try {
-    // esbuild bundles every file this pattern matches: adding a language is adding a file.
-    return require(`./i18n/${lang}.json`);
-  } catch {
-    return null;
-  }
 }

@@ -6,8 +6,10 @@
  */
 
 import { createApi } from "./api.js";
+import { hasChunk, loadChunk } from "./chunks.js";
 import { fillCounts } from "./counts.js";
-import { loadTranslator } from "./i18n.js";
+import { chooseTranslator } from "./i18n.js";
+import english from "./i18n/en.json";
 import { languageCandidates, readOptions } from "./options.js";
 import { openStore } from "./storage.js";
 import { mountThread } from "./thread.js";
@@ -27,9 +29,14 @@ function start(script) {
   const server = new URL(".", script.src).href;
   const api = createApi(server);
   const page = { href: location.href, title: document.title };
-  /** @param {string | null} lang */
-  const translator = (lang) =>
-    loadTranslator(languageCandidates([lang, document.documentElement.lang, ...navigator.languages]));
+  const loadPart = (/** @type {string} */ name) => loadChunk(server, name);
+  /** The reader's language; other than English, its catalog is a chunk fetched meanwhile. */
+  const translator = (/** @type {string | null} */ lang) =>
+    chooseTranslator(
+      languageCandidates([lang, document.documentElement.lang, ...navigator.languages]),
+      english,
+      (code) => (hasChunk(code) ? loadPart(code).then((chunk) => chunk.default) : null),
+    );
 
   const badges = [...document.querySelectorAll("[data-kommentar-count]")];
   if (badges.length) fillCounts(api, translator(script.dataset.lang || null), badges);
@@ -43,6 +50,6 @@ function start(script) {
   for (const host of hosts) {
     if (host.shadowRoot) continue;
     const options = readOptions([{ ...script.dataset }, { ...host.dataset }], page);
-    mountThread(host, options, api, openStore(server), translator(options.lang));
+    mountThread(host, options, { api, store: openStore(server), loadPart }, translator(options.lang));
   }
 }

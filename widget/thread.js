@@ -49,34 +49,29 @@ import { adoptStyles } from "./styles.js";
  * @property {(markdown: string) => void} quote
  * @property {(draft: Draft) => Promise<void>} publish
  * @property {(change: number, message: string) => void} changeCount
- * @property {(token: string, user: User) => void} signIn
+ * @property {(session: import("./api.js").Session) => void} signIn
  * @property {() => void} signOut
+ * @property {(name: string) => Promise<any>} loadPart  a chunk from the server, e.g. "account"
  */
 
 /**
  * Render the thread `options` names into an open shadow root on `host`.
  * @param {HTMLElement} host
  * @param {Options} options
- * @param {Api} api
- * @param {ReaderStore} store
- * @param {Translator} tr
+ * @param {{api: Api, store: ReaderStore, loadPart: (name: string) => Promise<any>}} server
+ * @param {Promise<Translator>} translating  the reader's language, loaded with the thread
  */
-export async function mountThread(host, options, api, store, tr) {
+export async function mountThread(host, options, { api, store, loadPart }, translating) {
   const root = host.attachShadow({ mode: "open" });
   adoptStyles(root);
-  const { t } = tr;
   const where = { url: options.url, id: options.id };
   const heading = h("h2", { part: "count", id: "count", tabindex: -1 });
   const live = h("p", { class: "vh", role: "status" });
   const problem = errorLine();
   const list = h("div", { class: "list" });
-  const more = button({ class: "more", part: "load-more", onclick: loadMore }, t("loadMore"));
+  const more = button({ class: "more", part: "load-more", onclick: loadMore });
   const compose = h("div", { class: "compose" });
-  const section = h(
-    "section",
-    { class: "k", part: "thread", "data-theme": options.theme, lang: tr.lang, "aria-labelledby": "count" },
-    h("p", { class: "note" }, t("loading")),
-  );
+  const section = h("section", { class: "k", part: "thread", "data-theme": options.theme, "aria-busy": "true" });
   root.append(section);
 
   let sort = pick(SORTS, store.get("sort") || "") || options.sort || "oldest";
@@ -89,17 +84,26 @@ export async function mountThread(host, options, api, store, tr) {
   let mainForm = null;
 
   const token = store.get("token");
+  const loading = Promise.all([
+    api.config(),
+    fetchPage(null),
+    token ? api.me(token).then((answer) => answer.user, forgetExpiredSession) : null,
+    fetchMine(token || store.get("voter")),
+  ]);
+  // Nothing shows before the reader's language is there: no flash of English on a Danish page.
+  const tr = await translating;
+  const { t } = tr;
+  more.textContent = t("loadMore");
+  section.lang = tr.lang;
+  section.setAttribute("aria-labelledby", "count");
+  section.append(h("p", { class: "note" }, t("loading")));
   /** @type {[SiteConfig, ThreadPage, User | null, Mine]} */
   let loaded;
   try {
-    loaded = await Promise.all([
-      api.config(),
-      fetchPage(null),
-      token ? api.me(token).then((answer) => answer.user, forgetExpiredSession) : null,
-      fetchMine(token || store.get("voter")),
-    ]);
+    loaded = await loading;
   } catch (failure) {
     section.replaceChildren(problem);
+    section.removeAttribute("aria-busy");
     problem.textContent = tr.error(failure);
     return;
   }
@@ -121,10 +125,12 @@ export async function mountThread(host, options, api, store, tr) {
     quote,
     publish,
     changeCount,
-    signIn: switchReader,
+    signIn: (session) => switchReader(session.token, session.user),
     signOut,
+    loadPart,
   };
 
+  section.removeAttribute("aria-busy");
   section.replaceChildren(
     h("header", { part: "header" }, heading, sortBar(tr, sort, changeSort)),
     live,
