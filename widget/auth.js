@@ -5,24 +5,27 @@
 
 import { button, errorLine, h } from "./dom.js";
 
-/** @typedef {import("./thread.js").Context} Context */
-
 /**
  * The account line above the comment form: who is signed in, or how to sign in.
- * @param {Context} ctx
+ * @param {object} reader
+ * @param {import("./i18n.js").Translator} reader.tr
+ * @param {import("./types.js").User | null} reader.me
+ * @param {boolean} reader.anonymous   whether the site takes comments without an account
+ * @param {import("./api.js").Api} reader.api
+ * @param {(name: string) => Promise<any>} reader.loadPart
+ * @param {(session: import("./api.js").Session | null) => void} reader.switchReader
  * @returns {HTMLElement}
  */
-export function authPanel(ctx) {
-  const { t } = ctx.tr;
+export function authPanel({ tr, me, anonymous, api, loadPart, switchReader }) {
+  const { t } = tr;
   const panel = h("div", { class: "auth" });
-  const me = ctx.me;
   if (me) {
     panel.append(
       h(
         "p",
         { class: "row note" },
         t("signedIn", { name: me.username }),
-        button({ class: "link", part: "logout", onclick: () => ctx.signOut() }, t("logout")),
+        button({ class: "link", part: "logout", onclick: () => switchReader(null) }, t("logout")),
       ),
     );
     return panel;
@@ -30,11 +33,11 @@ export function authPanel(ctx) {
   const login = button({ class: "link", part: "login", onclick: () => open(false) }, t("login"));
   const register = button({ class: "link", part: "register", onclick: () => open(true) }, t("register"));
   const places = { login: "{login}", register: "{register}" };
-  const prompt = t(ctx.config.anonymous ? "loginOptional" : "loginRequired", places).split(/(\{\w+\})/);
+  const prompt = t(anonymous ? "loginOptional" : "loginRequired", places).split(/(\{\w+\})/);
   panel.append(
     h(
       "p",
-      { class: ctx.config.anonymous ? "note" : "" },
+      { class: anonymous ? "note" : "" },
       ...prompt.map((piece) => (piece == "{login}" ? login : piece == "{register}" ? register : piece)),
     ),
   );
@@ -44,12 +47,12 @@ export function authPanel(ctx) {
   async function open(/** @type {boolean} */ creating) {
     let shown;
     try {
-      const forms = await ctx.loadPart("account");
-      shown = forms.accountForm({ tr: ctx.tr, api: ctx.api, signIn: ctx.signIn }, creating);
+      const forms = await loadPart("account");
+      shown = forms.accountForm({ tr, api, signIn: switchReader }, creating);
     } catch {
       // The forms could not be fetched: say so where they would be; a click tries again.
       shown = errorLine();
-      shown.textContent = ctx.tr.error({ code: "part_unavailable" });
+      shown.textContent = tr.error({ code: "part_unavailable" });
     }
     panel.querySelector("form, .err")?.remove();
     panel.append(shown);
