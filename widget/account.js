@@ -51,7 +51,7 @@ export function accountForm({ tr, api, signIn }, creating) {
     try {
       signIn(await (creating ? api.register(body) : api.login(body)));
     } catch (failure) {
-      error.textContent = tr.error(failure);
+      error.textContent = await tr.error(failure);
     }
   }
 }

@@ -52,7 +52,7 @@ export function authPanel({ tr, me, anonymous, api, loadPart, switchReader }) {
     } catch {
       // The forms could not be fetched: say so where they would be; a click tries again.
       shown = errorLine();
-      shown.textContent = tr.error({ code: "part_unavailable" });
+      shown.textContent = await tr.error({ code: "part_unavailable" });
     }
     panel.querySelector("form, .err")?.remove();
     panel.append(shown);

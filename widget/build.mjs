@@ -1,11 +1,12 @@
 // The widget's build: embed.js, the one classic script a site adds, and the chunks it loads
 // on demand from the same server, in embed/: one per language other than English
-// (widget/i18n/<lang>.json -> embed/<lang>.js) and the account forms (embed/account.js).
+// (widget/i18n/<lang>.json -> embed/<lang>.js), the English error messages but the few a
+// first render may need (embed/en-errors.js), and the account forms (embed/account.js).
 // Chunks are ES modules for import(). They are built first: embed.js carries their names
 // with a hash of their bytes (`da.js?v=…`), so a reader never mixes a new embed.js with an
 // old chunk from the browser cache. Deterministic: the same sources give the same bytes.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { build } from "esbuild";
 
 const root = new URL("../", import.meta.url);
@@ -28,6 +29,24 @@ async function bundle(/** @type {import("esbuild").BuildOptions} */ options) {
   return result.outputFiles[0].contents;
 }
 
+// Told without loading anything: a server that cannot be reached serves no chunk either.
+const BUILT_IN_ERRORS = ["network", "part_unavailable"];
+const english = JSON.parse(readFileSync(new URL("i18n/en.json", widget), "utf8"));
+const builtIn = Object.fromEntries(BUILT_IN_ERRORS.map((code) => [code, english.errors[code]]));
+const later = Object.fromEntries(Object.entries(english.errors).filter(([code]) => !(code in builtIn)));
+
+/** embed.js gets en.json with only the built-in error messages. */
+/** @type {import("esbuild").Plugin} */
+const englishFirst = {
+  name: "english-first",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]i18n[\\/]en\.json$/ }, () => ({
+      contents: JSON.stringify({ ...english, errors: builtIn }),
+      loader: "json",
+    }));
+  },
+};
+
 const languages = readdirSync(new URL("i18n/", widget))
   .filter((file) => file.endsWith(".json") && file != "en.json")
   .map((file) => file.slice(0, -".json".length))
@@ -41,6 +60,7 @@ for (const lang of languages) {
     format: "esm",
   });
 }
+chunks["en-errors.js"] = await bundle({ stdin: { contents: `export default ${JSON.stringify(later)};` }, format: "esm" });
 chunks["account.js"] = await bundle({ entryPoints: [new URL("account.js", widget).pathname], format: "esm" });
 
 /** @type {Record<string, string>} chunk name -> its address under embed/, versioned */
@@ -53,6 +73,7 @@ const embed = await bundle({
   entryPoints: [new URL("main.js", widget).pathname],
   format: "iife",
   define: { KOMMENTAR_CHUNKS: JSON.stringify(names) },
+  plugins: [englishFirst],
 });
 
 rmSync(out, { recursive: true, force: true }); // a language removed leaves no stale chunk

@@ -157,8 +157,9 @@ export function renderComment(view, id) {
     try {
       return await action();
     } catch (failure) {
+      const message = await tr.error(failure);
       const line = drawn()?.querySelector(":scope > .self > .err");
-      if (line) line.textContent = tr.error(failure);
+      if (line) line.textContent = message;
     }
   }
 

@@ -72,7 +72,7 @@ export function textForm(tr, { label, submit, send, keep, maxLength, cancel, ini
     const author = name ? name.value.trim() : undefined;
     const missing = name && !author ? "name_required" : !body ? "text_empty" : "";
     if (missing) {
-      error.textContent = tr.error({ code: missing, message: "", retryAfter: 0 });
+      error.textContent = await tr.error({ code: missing });
       return (missing == "text_empty" ? text : /** @type {HTMLElement} */ (name)).focus();
     }
     busy = true;
@@ -84,7 +84,7 @@ export function textForm(tr, { label, submit, send, keep, maxLength, cancel, ini
     } catch (failure) {
       text.value = body;
       keep(body);
-      error.textContent = tr.error(failure);
+      error.textContent = await tr.error(failure);
       text.focus();
     }
     busy = false;

@@ -13,21 +13,26 @@ import { exactTime, relativeTime } from "./format.js";
  * @property {string} lang
  * @property {(key: string, vars?: Record<string, string | number>) => string} t
  *   the text for `key`; `{name}` placeholders filled, plural forms chosen by `vars.n`
- * @property {(error: any) => string} error
+ * @property {(error: any) => Promise<string>} error
  *   an ApiError in words: by its code, else the server's own message
  * @property {(date: Date) => string} ago
  * @property {(date: Date) => string} exact
  */
 
 /**
- * A translator over `catalog`, with `fallback` (English) for anything it lacks.
+ * A translator over `catalog`, with `fallback` (English) for anything it lacks. English
+ * error messages past the few built in come from `moreErrors`, the first time one is told:
+ * a reader who meets no error never loads them.
  * @param {string} lang
  * @param {Catalog} catalog
  * @param {Catalog} [fallback]
+ * @param {() => Promise<Record<string, any>>} [moreErrors]
  * @returns {Translator}
  */
-export function createTranslator(lang, catalog, fallback = catalog) {
+export function createTranslator(lang, catalog, fallback = catalog, moreErrors = async () => ({})) {
   const plural = new Intl.PluralRules(lang);
+  /** @type {Promise<Record<string, any>> | undefined} */
+  let english;
 
   /** @param {string | Record<string, string>} entry @param {Record<string, string | number>} vars */
   function fill(entry, vars) {
@@ -38,8 +43,11 @@ export function createTranslator(lang, catalog, fallback = catalog) {
   return {
     lang,
     t: (key, vars = {}) => fill(catalog[key] || fallback[key] || key, vars),
-    error({ code, message, retryAfter }) {
-      const entry = (catalog.errors || {})[code] || fallback.errors[code];
+    async error({ code, message, retryAfter }) {
+      // Built-in messages never wait: "network" is told when no chunk can be loaded either.
+      // Without the others (a failed load) the server's own words are told, English too.
+      english ||= moreErrors().catch(() => ({}));
+      const entry = (catalog.errors || {})[code] || fallback.errors[code] || (await english)[code];
       if (!entry || (code == "rate_limited" && !retryAfter)) return message || fallback.errors.network;
       return fill(entry, { n: retryAfter });
     },
@@ -55,18 +63,19 @@ export function createTranslator(lang, catalog, fallback = catalog) {
  * @param {string[]} candidates  best first; English ends the search
  * @param {Catalog} english
  * @param {(lang: string) => Promise<Catalog> | null} catalogOf  null for a language there is none of
+ * @param {() => Promise<Record<string, any>>} [moreErrors]  English error messages not built in
  * @returns {Promise<Translator>}
  */
-export async function chooseTranslator(candidates, english, catalogOf) {
+export async function chooseTranslator(candidates, english, catalogOf, moreErrors) {
   for (const lang of candidates) {
     if (lang == "en") break;
     const loading = catalogOf(lang);
     if (!loading) continue;
     try {
-      return createTranslator(lang, await loading, english);
+      return createTranslator(lang, await loading, english, moreErrors);
     } catch {
       break;
     }
   }
-  return createTranslator("en", english);
+  return createTranslator("en", english, english, moreErrors);
 }

@@ -55,7 +55,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   try {
     loaded = await loading;
   } catch (failure) {
-    problem.textContent = tr.error(failure);
+    problem.textContent = await tr.error(failure);
     section.removeAttribute("aria-busy");
     section.replaceChildren(problem);
     return;
@@ -165,7 +165,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     try {
       await request();
     } catch (failure) {
-      problem.textContent = tr.error(failure);
+      problem.textContent = await tr.error(failure);
     }
   }
 
