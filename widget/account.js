@@ -3,6 +3,7 @@
  * account (embed/account.js): username and password, e-mail when registering.
  */
 
+import { createWrites } from "./api.js";
 import { errorLine, h } from "./dom.js";
 
 /** @typedef {import("./api.js").Api} Api */
@@ -49,7 +50,8 @@ export function accountForm({ tr, api, signIn }, creating) {
     );
     error.textContent = "";
     try {
-      signIn(await (creating ? api.register(body) : api.login(body)));
+      const writes = createWrites(api);
+      signIn(await (creating ? writes.register(body) : writes.login(body)));
     } catch (failure) {
       error.textContent = await tr.error(failure);
     }

@@ -49,10 +49,10 @@ export function authPanel({ tr, me, anonymous, api, loadPart, switchReader }) {
     try {
       const forms = await loadPart("account");
       shown = forms.accountForm({ tr, api, signIn: switchReader }, creating);
-    } catch {
+    } catch (failure) {
       // The forms could not be fetched: say so where they would be; a click tries again.
       shown = errorLine();
-      shown.textContent = await tr.error({ code: "part_unavailable" });
+      shown.textContent = await tr.error(failure);
     }
     panel.querySelector("form, .err")?.remove();
     panel.append(shown);

@@ -61,7 +61,10 @@ for (const lang of languages) {
   });
 }
 chunks["en-errors.js"] = await bundle({ stdin: { contents: `export default ${JSON.stringify(later)};` }, format: "esm" });
-chunks["account.js"] = await bundle({ entryPoints: [new URL("account.js", widget).pathname], format: "esm" });
+// Modules that are chunks as they are: each names what it is for in its first lines.
+for (const module of ["stylesheet", "counts", "actions", "account"]) {
+  chunks[`${module}.js`] = await bundle({ entryPoints: [new URL(`${module}.js`, widget).pathname], format: "esm" });
+}
 
 /** @type {Record<string, string>} chunk name -> its address under embed/, versioned */
 const names = {};

@@ -14,7 +14,9 @@ import { quoteMarkdown } from "./format.js";
  * What a comment view works with.
  * @typedef {object} View
  * @property {import("./state.js").ThreadState} state
- * @property {import("./actions.js").Actions} act
+ * @property {import("./actions.js").Actions} act  on demand: every action returns a promise
+ * @property {() => boolean} canWrite
+ * @property {(comment: Shown) => boolean} canChange
  * @property {import("./i18n.js").Translator} tr
  * @property {ShadowRoot} root
  * @property {number} maxLength
@@ -84,7 +86,7 @@ export function renderComment(view, id) {
   const { me, votes } = state.reader();
   const mine = votes[id] || 0;
   const own = !!me && comment.author.id === me.id;
-  const token = act.changeToken(comment);
+  const token = view.canChange(comment);
   /** An up (1) or down (-1) vote button; one's own comments cannot be voted on. */
   const voteButton = (/** @type {number} */ direction) =>
     button(
@@ -98,21 +100,8 @@ export function renderComment(view, id) {
       h("span", { class: "vh" }, t(direction > 0 ? "up" : "down")),
       h("span", { part: "score" }, String(direction > 0 ? comment.up : comment.down)),
     );
-  const editing = state.draft("edit", id);
-  if (editing != null) {
-    const form = textForm(tr, {
-      label: t("edit"),
-      submit: t("save"),
-      initial: editing,
-      maxLength: view.maxLength,
-      keep: (text) => state.setDraft("edit", id, text),
-      send: async (text) => {
-        await act.edit(id, text);
-        closeDraft("edit");
-      },
-      cancel: () => closeDraft("edit"),
-    });
-    self.replaceChildren(meta, form);
+  if (state.draft("edit", id) != null) {
+    self.replaceChildren(meta, draftForm("edit", t("edit"), t("save"), (text) => act.edit(id, text)));
     return element;
   }
   self.append(
@@ -128,24 +117,34 @@ export function renderComment(view, id) {
     ),
     errorLine(),
   );
-  const replying = state.draft("reply", id);
-  if (replying != null) {
-    const form = textForm(tr, {
-      label: t("replyTo", { name: comment.author.name }),
-      submit: t("submitReply"),
-      initial: replying,
-      maxLength: view.maxLength,
-      name: me ? null : view.name(),
-      keep: (text) => state.setDraft("reply", id, text),
-      send: async (text, name, trap) => {
-        await view.publish({ text, name, trap, parent: id });
-        closeDraft("reply");
-      },
-      cancel: () => closeDraft("reply"),
-    });
+  if (state.draft("reply", id) != null) {
+    const send = (/** @type {string} */ text, /** @type {string=} */ name, /** @type {string=} */ trap) =>
+      view.publish({ text, name, trap, parent: id });
+    const form = draftForm("reply", t("replyTo", { name: comment.author.name }), t("submitReply"), send);
     element.insertBefore(form, replies);
   }
   return element;
+
+  /**
+   * The form of an open reply or edit draft: its text kept in the state as it is typed,
+   * closed once `send` has done its work.
+   * @param {"reply" | "edit"} kind
+   * @param {string} label
+   * @param {string} submit
+   * @param {(text: string, name?: string, trap?: string) => Promise<any>} send
+   */
+  function draftForm(kind, label, submit, send) {
+    return textForm(tr, {
+      label,
+      submit,
+      initial: state.draft(kind, id),
+      maxLength: view.maxLength,
+      name: me || kind == "edit" ? null : view.name(),
+      keep: (text) => state.setDraft(kind, id, text),
+      send: (...writing) => send(...writing).then(() => closeDraft(kind)),
+      cancel: () => closeDraft(kind),
+    });
+  }
 
   /** This comment as drawn now: an action's update may have drawn it again. */
   function drawn() {
@@ -177,7 +176,7 @@ export function renderComment(view, id) {
   }
 
   function openReply() {
-    if (!act.canWrite()) return view.askLogin();
+    if (!view.canWrite()) return view.askLogin();
     openDraft("reply", "");
   }
 

@@ -1,6 +1,7 @@
 /**
  * Count badges for listing pages: every `[data-kommentar-count="URL"]` element gets that
- * page's comment count ("3 comments"), all of them from one batched request.
+ * page's comment count ("3 comments"), all of them from one batched request. A chunk
+ * (embed/counts.js), loaded only by pages with badges.
  */
 
 /**

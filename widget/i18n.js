@@ -46,8 +46,10 @@ export function createTranslator(lang, catalog, fallback = catalog, moreErrors =
     async error({ code, message, retryAfter }) {
       // Built-in messages never wait: "network" is told when no chunk can be loaded either.
       // Without the others (a failed load) the server's own words are told, English too.
-      english ||= moreErrors().catch(() => ({}));
-      const entry = (catalog.errors || {})[code] || fallback.errors[code] || (await english)[code];
+      const entry =
+        (catalog.errors || {})[code] ||
+        fallback.errors[code] ||
+        (await (english ||= moreErrors().catch(() => /** @type {Record<string, any>} */ ({}))))[code];
       if (!entry || (code == "rate_limited" && !retryAfter)) return message || fallback.errors.network;
       return fill(entry, { n: retryAfter });
     },

@@ -7,7 +7,6 @@
 
 import { createApi } from "./api.js";
 import { hasChunk, loadChunk } from "./chunks.js";
-import { fillCounts } from "./counts.js";
 import { chooseTranslator } from "./i18n.js";
 import english from "./i18n/en.json";
 import { languageCandidates, readOptions } from "./options.js";
@@ -40,7 +39,11 @@ function start(script) {
     );
 
   const badges = [...document.querySelectorAll("[data-kommentar-count]")];
-  if (badges.length) fillCounts(api, translator(script.dataset.lang || null), badges);
+  // Counts are decoration, and a chunk: a page stays as it was when they cannot be had.
+  if (badges.length) {
+    const counting = translator(script.dataset.lang || null);
+    loadPart("counts").then((chunk) => chunk.fillCounts(api, counting, badges), () => {});
+  }
 
   let hosts = [.../** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-kommentar]"))];
   if (!hosts.length && !badges.length) {
@@ -48,9 +51,11 @@ function start(script) {
     script.after(host);
     hosts = [host];
   }
+  const styling = hosts.length ? loadPart("stylesheet").then((chunk) => chunk.STYLESHEET) : null;
   for (const host of hosts) {
     if (host.shadowRoot) continue;
     const options = readOptions([{ ...script.dataset }, { ...host.dataset }], page);
-    mountThread(host, options, { api, store: openStore(server), loadPart }, translator(options.lang));
+    const reader = { api, store: openStore(server), loadPart };
+    mountThread(host, options, reader, translator(options.lang), /** @type {Promise<string>} */ (styling));
   }
 }

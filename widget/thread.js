@@ -4,12 +4,14 @@
  * goes through the state; this view listens and draws again the part that changed.
  */
 
-import { createActions, fetchMine, fetchPage } from "./actions.js";
 import { authPanel } from "./auth.js";
+import { onDemand } from "./chunks.js";
 import { commentFrame, renderComment } from "./comment.js";
 import { button, errorLine, h, keepingFocus } from "./dom.js";
 import { textForm } from "./form.js";
 import { pick, SORTS } from "./options.js";
+import { canWrite, changeToken } from "./permissions.js";
+import { fetchMine, fetchPage } from "./reading.js";
 import { sortBar } from "./sortbar.js";
 import { createThreadState } from "./state.js";
 import { adoptStyles } from "./styles.js";
@@ -29,10 +31,10 @@ import { adoptStyles } from "./styles.js";
  * @param {Options} options
  * @param {{api: Api, store: ReaderStore, loadPart: (name: string) => Promise<any>}} server
  * @param {Promise<Translator>} translating  the reader's language, loaded with the thread
+ * @param {Promise<string>} styling          the stylesheet, loaded with the thread
  */
-export async function mountThread(host, options, { api, store, loadPart }, translating) {
+export async function mountThread(host, options, { api, store, loadPart }, translating, styling) {
   const root = host.attachShadow({ mode: "open" });
-  adoptStyles(root);
   const section = h("section", { class: "k", part: "thread", "data-theme": options.theme, "aria-busy": "true" });
   root.append(section);
   const state = createThreadState(pick(SORTS, store.get("sort") || "") || options.sort || "oldest");
@@ -44,8 +46,10 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     token ? api.me(token).then((answer) => answer.user, forgetExpiredSession) : null,
     fetchMine(api, where, token || store.get("voter")),
   ]);
-  // Nothing shows before the reader's language is there: no flash of English on a Danish page.
-  const tr = await translating;
+  // Nothing shows before the reader's language and the styles are there: no flash of English
+  // on a Danish page, nor of an unstyled thread. Without its styles, the thread shows plain.
+  const [tr, css] = await Promise.all([translating, styling.catch(() => "")]);
+  adoptStyles(root, css);
   const { t } = tr;
   section.lang = tr.lang;
   section.append(h("p", { class: "note" }, t("loading")));
@@ -61,7 +65,12 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     return;
   }
   const [config, page, me, mine] = loaded;
-  const act = createActions({ api, store, state, options }, config);
+  // The first render only reads: what the reader does loads when they reach for it.
+  /** @type {import("./actions.js").Actions & {ready: () => Promise<any>}} */
+  const act = onDemand(() =>
+    loadPart("actions").then((chunk) => chunk.createActions({ api, store, state, options }, config)),
+  );
+  for (const intent of ["pointerover", "focusin"]) section.addEventListener(intent, () => act.ready().catch(() => {}), { once: true });
   const heading = h("h2", { part: "count", id: "count", tabindex: -1 });
   const live = h("p", { class: "vh", role: "status" });
   const list = h("div", { class: "list" });
@@ -74,6 +83,8 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     tr,
     root,
     maxLength: config.max_length,
+    canWrite: () => canWrite(state, config),
+    canChange: (comment) => !!changeToken(state, store, config, comment),
     quote,
     askLogin,
     publish,
@@ -126,7 +137,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     const { me } = state.reader();
     const panel = authPanel({ tr, me, anonymous: config.anonymous, api, loadPart, switchReader });
     const mainForm =
-      act.canWrite() &&
+      view.canWrite() &&
       textForm(tr, {
         label: t("text"),
         submit: t("submit"),
