@@ -30,7 +30,7 @@ overflow-wrap:anywhere}
 [hidden]{display:none!important}
 :focus-visible{outline:2px solid var(--ka);outline-offset:2px}
 button{font:inherit;color:inherit;background:none;border:0;border-radius:6px;padding:.35em .6em;cursor:pointer}
-button:enabled:not(.link,.primary):hover{background:var(--ks)}
+button:enabled:not(.link,.primary,[aria-pressed=true]):hover{background:var(--ks)}
 header{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.6em 1em;padding-bottom:.7em;border-bottom:2px solid var(--kt)}
 h2{margin:0;font-size:1.4em;line-height:1.2}
 .sort{display:flex;flex-wrap:wrap;gap:.3em}

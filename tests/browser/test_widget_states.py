@@ -1,0 +1,158 @@
+"""The widget's states a reader meets: every button readable in every state and theme (WCAG
+AA contrast, read from the computed colours), and what a reader typed kept across signing
+in, signing out and a new sort order."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips (or fails in CI) with the reason
+    expect = None
+
+AA_NORMAL_TEXT = 4.5
+
+# The contrast of every piece of text in a button against what is really behind it: the
+# nearest background that is not transparent, walking up through the shadow root to the page,
+# with semi-transparent layers composited as the browser paints them.
+MEASURE = """button => {
+    const parse = (css) => {
+        const [r, g, b, a = 1] = css.match(/[\\d.]+/g).map(Number);
+        return [r, g, b, a];
+    };
+    const over = (top, below) => [0, 1, 2].map(i => top[i] * top[3] + below[i] * (1 - top[3])).concat(1);
+    const backgroundOf = (element) => {
+        const layers = [];
+        for (let node = element; node; node = node.parentElement || node.getRootNode().host) {
+            const colour = parse(getComputedStyle(node).backgroundColor);
+            if (colour[3] > 0) layers.push(colour);
+            if (colour[3] >= 1) break;
+        }
+        return layers.reverse().reduce((below, layer) => over(layer, below), [255, 255, 255, 1]);
+    };
+    const luminance = ([r, g, b]) => {
+        const channel = (v) => (v /= 255) <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    };
+    const texts = [button, ...button.querySelectorAll('*')].filter(element =>
+        !element.closest('.vh') &&
+        [...element.childNodes].some(node => node.nodeType == 3 && node.textContent.trim()));
+    return texts.map(element => {
+        const background = backgroundOf(element);
+        const colour = over(parse(getComputedStyle(element).color), background);
+        const [light, dark] = [luminance(colour), luminance(background)].sort((a, b) => b - a);
+        return {text: element.textContent.trim(), ratio: (light + 0.05) / (dark + 0.05),
+                colour: colour.map(Math.round).slice(0, 3), background: background.map(Math.round).slice(0, 3)};
+    });
+}"""
+
+
+def open_thread(page, site, name: str = "blog-post.html", count: int | None = None):
+    page.goto(f"{site.url}/{name}")
+    heading = page.locator("[part=count]")
+    number = r"\d+" if count is None else str(count)
+    expect(heading).to_have_text(re.compile(rf"\({number}\)"))
+    return heading
+
+
+def rest(page):
+    """No hover, no focus, no button held down."""
+    page.mouse.move(0, 0)
+    page.evaluate("document.activeElement && document.activeElement.blur()")
+
+
+def in_state(page, button, state: str):
+    """Put `button` in `state`: normal, hover, focus, or active (held down, not released on it)."""
+    rest(page)
+    if state == "hover":
+        button.hover()
+    elif state == "focus":
+        button.focus()
+    elif state == "active":
+        button.hover()
+        page.mouse.down()
+
+
+def release(page, state: str):
+    if state == "active":
+        page.mouse.move(0, 0)  # let go elsewhere: no click
+        page.mouse.up()
+
+
+def unreadable(page, states=("normal", "hover", "focus", "active")) -> list[str]:
+    """Every button text in the widget below AA contrast, in each state, described."""
+    problems = []
+    buttons = page.locator("[data-kommentar] button:visible")
+    for index in range(buttons.count()):
+        button = buttons.nth(index)
+        if button.is_disabled():
+            continue  # WCAG exempts inactive controls
+        name = (button.get_attribute("part") or button.inner_text()).strip()
+        pressed = button.get_attribute("aria-pressed") == "true"
+        for state in states:
+            in_state(page, button, state)
+            for text in button.evaluate(MEASURE):
+                if text["ratio"] < AA_NORMAL_TEXT:
+                    problems.append(f"{name}{' (pressed)' if pressed else ''} {state}: "
+                                    f"{text['text']!r} {text['colour']} on {text['background']} "
+                                    f"= {text['ratio']:.2f}")
+            release(page, state)
+    rest(page)
+    return problems
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_button_is_readable_in_every_state(blog, page, screenshots, scheme):
+    site, seed = blog(anonymous=True)
+    seed.comment("blog-post.html", "One for a second page.", name="Anna")
+    seed.comment("blog-post.html", "Another one.", name="Bo")
+    other = seed.comment("blog-post.html", "A comment to vote on and reply to.", name="Cai")
+    page.emulate_media(color_scheme=scheme)
+    page.add_init_script("""new MutationObserver(() => {
+        for (const host of document.querySelectorAll('[data-kommentar]')) host.dataset.pageSize = '2';
+    }).observe(document, {childList: true, subtree: true});""")
+    open_thread(page, site, count=3)
+    # Every kind of button at once: own comment (edit, delete), a pressed vote, the pressed
+    # sort order, an open reply form (submit, cancel), log-in links and "show more".
+    main = page.locator(".compose form")
+    main.get_by_label("Name").fill("Dana")
+    main.get_by_label("Your comment").fill("Mine, to edit.")
+    main.get_by_role("button", name="Post comment").click()
+    expect(page.get_by_role("button", name="Edit")).to_be_visible()
+    page.get_by_role("button", name="Newest first").click()
+    expect(page.get_by_role("button", name="Newest first")).to_have_attribute(
+        "aria-pressed", "true")
+    page.locator(f"#comment-{other['id']} [part=vote-up]").click()
+    expect(page.locator(f"#comment-{other['id']} [part=vote-up]")).to_have_attribute(
+        "aria-pressed", "true")
+    page.locator(f"#comment-{other['id']} [part=reply]").click()
+    expect(page.get_by_role("button", name="Post reply")).to_be_visible()
+    expect(page.get_by_role("button", name="Show more comments")).to_be_visible()
+    for part in ("vote-up", "vote-down", "reply", "quote", "edit", "delete", "submit", "login",
+                 "register", "load-more"):
+        assert page.locator(f"[data-kommentar] button[part={part}]:visible").count(), part
+    problems = unreadable(page)
+    page.get_by_role("button", name="Newest first").hover()
+    page.screenshot(path=str(screenshots / f"states-{scheme}.png"), full_page=True)
+    assert problems == [], "\n".join(problems)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_chosen_sort_order_stays_readable_under_the_pointer(blog, page, screenshots, scheme):
+    """The reported case: "Bedste først" on the Danish example, hovered after clicking it."""
+    site, seed = blog(anonymous=False)
+    seed.comment("news-da.html", "Hvem holder øje med dem, der kigger?",
+                 token=seed.account("sofie"))
+    page.emulate_media(color_scheme=scheme)
+    open_thread(page, site, "news-da.html", count=1)
+    best = page.get_by_role("button", name="Bedste først")
+    best.click()
+    expect(best).to_have_attribute("aria-pressed", "true")
+    best.hover()
+    [label] = best.evaluate(MEASURE)
+    page.locator("[part=header]").screenshot(path=str(screenshots / f"sort-hover-da-{scheme}.png"))
+    assert label["ratio"] >= AA_NORMAL_TEXT, label
+    assert unreadable(page) == []
