@@ -23,7 +23,8 @@ MEASURE = """button => {
         const [r, g, b, a = 1] = css.match(/[\\d.]+/g).map(Number);
         return [r, g, b, a];
     };
-    const over = (top, below) => [0, 1, 2].map(i => top[i] * top[3] + below[i] * (1 - top[3])).concat(1);
+    const over = (top, below) =>
+        [0, 1, 2].map(i => top[i] * top[3] + below[i] * (1 - top[3])).concat(1);
     const backgroundOf = (element) => {
         const layers = [];
         for (let node = element; node; node = node.parentElement || node.getRootNode().host) {
@@ -44,8 +45,9 @@ MEASURE = """button => {
         const background = backgroundOf(element);
         const colour = over(parse(getComputedStyle(element).color), background);
         const [light, dark] = [luminance(colour), luminance(background)].sort((a, b) => b - a);
+        const rgb = (values) => values.slice(0, 3).map(Math.round);
         return {text: element.textContent.trim(), ratio: (light + 0.05) / (dark + 0.05),
-                colour: colour.map(Math.round).slice(0, 3), background: background.map(Math.round).slice(0, 3)};
+                colour: rgb(colour), background: rgb(background)};
     });
 }"""
 
@@ -112,7 +114,9 @@ def test_every_button_is_readable_in_every_state(blog, page, screenshots, scheme
     other = seed.comment("blog-post.html", "A comment to vote on and reply to.", name="Cai")
     page.emulate_media(color_scheme=scheme)
     page.add_init_script("""new MutationObserver(() => {
-        for (const host of document.querySelectorAll('[data-kommentar]')) host.dataset.pageSize = '2';
+        for (const host of document.querySelectorAll('[data-kommentar]')) {
+            host.dataset.pageSize = '2';
+        }
     }).observe(document, {childList: true, subtree: true});""")
     open_thread(page, site, count=3)
     # Every kind of button at once: own comment (edit, delete), a pressed vote, the pressed
