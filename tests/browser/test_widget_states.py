@@ -160,3 +160,85 @@ def test_the_chosen_sort_order_stays_readable_under_the_pointer(blog, page, scre
     page.locator("[part=header]").screenshot(path=str(screenshots / f"sort-hover-da-{scheme}.png"))
     assert label["ratio"] >= AA_NORMAL_TEXT, label
     assert unreadable(page) == []
+
+
+# --- what a reader typed ---------------------------------------------------------------------
+
+def log_in(page, username: str, password: str):
+    compose = page.locator(".compose")
+    compose.locator("[part=login]").click()
+    compose.get_by_label("Username").fill(username)
+    compose.get_by_label("Password").fill(password)
+    compose.locator("form").get_by_role("button", name="Log in").click()
+    expect(compose).to_contain_text(f"Signed in as {username}")
+
+
+def test_drafts_survive_signing_in_and_out(blog, page):
+    site, seed = blog(anonymous=True)
+    seed.account("ingrid", "bread and butter pudding")
+    anna = seed.comment("blog-post.html", "Which flour do you use?", name="Anna")
+    open_thread(page, site, count=1)
+    main = page.locator(".compose form").first
+    main.get_by_label("Name").fill("Dana")
+    main.get_by_label("Your comment").fill("Mine, to be edited.")
+    main.get_by_role("button", name="Post comment").click()
+    mine = page.locator(".list > article[id^=comment-]").last
+    expect(mine.get_by_role("button", name="Edit")).to_be_visible()
+    # Three drafts at once: an edit, a reply and a new comment, all half written.
+    mine.get_by_role("button", name="Edit").click()
+    mine.get_by_label("Edit").fill("Mine, edited halfway")
+    thread = page.locator(f"#comment-{anna['id']}")
+    thread.get_by_role("button", name="Reply").click()
+    thread.get_by_label("In reply to Anna").fill("Rye, mostly, and a little")
+    main.get_by_label("Your comment").fill("A new thought, not finished")
+
+    log_in(page, "ingrid", "bread and butter pudding")
+    expect(thread.get_by_label("In reply to Anna")).to_have_value("Rye, mostly, and a little")
+    expect(mine.get_by_label("Edit")).to_have_value("Mine, edited halfway")
+    main = page.locator(".compose form")
+    expect(main.get_by_label("Your comment")).to_have_value("A new thought, not finished")
+
+    page.locator(".compose").get_by_role("button", name="Sign out").click()
+    expect(page.locator(".compose")).to_contain_text("Have an account?")
+    expect(thread.get_by_label("In reply to Anna")).to_have_value("Rye, mostly, and a little")
+    expect(mine.get_by_label("Edit")).to_have_value("Mine, edited halfway")
+    expect(page.locator(".compose form").get_by_label("Your comment")).to_have_value(
+        "A new thought, not finished")
+
+    # And the kept reply still posts, under its parent.
+    thread.get_by_role("button", name="Post reply").click()
+    expect(thread.locator(".replies [part=body]")).to_have_text("Rye, mostly, and a little")
+    expect(thread.locator("form")).to_have_count(0)
+
+
+def test_a_reply_draft_survives_a_new_sort_order(blog, page):
+    site, seed = blog(anonymous=True)
+    anna = seed.comment("blog-post.html", "First.", name="Anna")
+    seed.comment("blog-post.html", "Second.", name="Bo")
+    open_thread(page, site, count=2)
+    thread = page.locator(f"#comment-{anna['id']}")
+    thread.get_by_role("button", name="Reply").click()
+    reply = thread.get_by_label("In reply to Anna")
+    reply.fill("Typed before sorting")
+    page.get_by_role("button", name="Newest first").click()
+    expect(page.locator(".list > article [part=author]").first).to_have_text("Bo")
+    expect(reply).to_have_value("Typed before sorting")
+    page.get_by_role("button", name="Oldest first").click()
+    expect(page.locator(".list > article [part=author]").first).to_have_text("Anna")
+    expect(reply).to_have_value("Typed before sorting")
+
+
+def test_voting_keeps_the_focus_and_an_open_reply(blog, page):
+    """A vote draws its comment again from the state: the reader's place stays."""
+    site, seed = blog(anonymous=True)
+    anna = seed.comment("blog-post.html", "Vote on me.", name="Anna")
+    open_thread(page, site, count=1)
+    thread = page.locator(f"#comment-{anna['id']}")
+    thread.get_by_role("button", name="Reply").click()
+    thread.get_by_label("In reply to Anna").fill("Half a reply")
+    up = thread.locator(":scope > .self [part=vote-up]")
+    up.focus()
+    page.keyboard.press("Enter")
+    expect(up).to_have_attribute("aria-pressed", "true")
+    expect(up).to_be_focused()
+    expect(thread.get_by_label("In reply to Anna")).to_have_value("Half a reply")
