@@ -59,7 +59,15 @@ export function createActions({ api, store, state, options }, config) {
       const token = store.get("token") || null;
       if (name) store.set("name", name);
       const comment = await writes.post(
-        { ...where, text, parent, name: token ? undefined : name, title: options.title, website: trap, form_token: config.form_token },
+        {
+          ...where,
+          text,
+          parent,
+          name: token ? undefined : name,
+          title: options.title,
+          website: trap,
+          form_token: config.form_token,
+        },
         token,
       );
       if (comment.edit_token) keepEditToken(store, comment.id, comment.edit_token, config.edit_window);
@@ -73,7 +81,8 @@ export function createActions({ api, store, state, options }, config) {
       const mine = state.reader().votes[id] || 0;
       const value = mine == direction ? 0 : direction;
       // Shown at once; the server's totals replace it, or the old ones come back.
-      state.setVotes(id, { up: up - +(mine == 1) + +(value == 1), down: down - +(mine == -1) + +(value == -1), mine: value });
+      const change = (/** @type {number} */ side) => +(value == side) - +(mine == side);
+      state.setVotes(id, { up: up + change(1), down: down + change(-1), mine: value });
       try {
         const signedIn = store.get("token");
         const result = await writes.vote(id, value, signedIn || store.get("voter") || null);

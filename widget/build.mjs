@@ -60,7 +60,10 @@ for (const lang of languages) {
     format: "esm",
   });
 }
-chunks["en-errors.js"] = await bundle({ stdin: { contents: `export default ${JSON.stringify(later)};` }, format: "esm" });
+chunks["en-errors.js"] = await bundle({
+  stdin: { contents: `export default ${JSON.stringify(later)};` },
+  format: "esm",
+});
 // Modules that are chunks as they are: each names what it is for in its first lines.
 for (const module of ["stylesheet", "counts", "actions", "account"]) {
   chunks[`${module}.js`] = await bundle({ entryPoints: [new URL(`${module}.js`, widget).pathname], format: "esm" });

@@ -51,7 +51,10 @@ export function onDemand(load) {
       throw failure;
     }));
   const methods = /** @type {any} */ ({ ready });
-  return new Proxy(methods, {
-    get: (_, name) => methods[name] || (async (/** @type {any[]} */ ...args) => (/** @type {any} */ (await ready()))[name](...args)),
-  });
+  /** @param {string} name */
+  const later =
+    (name) =>
+    async (/** @type {any[]} */ ...args) =>
+      /** @type {any} */ (await ready())[name](...args);
+  return new Proxy(methods, { get: (_, name) => methods[name] || later(String(name)) });
 }

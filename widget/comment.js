@@ -38,7 +38,8 @@ const MAX_INDENT = 3;
  */
 export function commentFrame({ tr, state }, comment, depth) {
   const { t } = tr;
-  const element = h("article", { class: "c", part: "comment", tabindex: -1, id: comment.id && "comment-" + comment.id });
+  const id = comment.id && "comment-" + comment.id;
+  const element = h("article", { class: "c", part: "comment", tabindex: -1, id });
   const self = h("div", { class: "self" });
   const replies = h("div", { class: depth < MAX_INDENT ? "replies" : "replies flat" });
   element.append(self, replies);
@@ -165,14 +166,16 @@ export function renderComment(view, id) {
   /** Open a reply or edit draft with `text`, and put the focus in its text area. */
   function openDraft(/** @type {"reply" | "edit"} */ kind, /** @type {string} */ text) {
     if (state.draft(kind, id) == null) state.setDraft(kind, id, text);
-    /** @type {HTMLElement | null | undefined} */ (drawn()?.querySelector(":scope > form textarea, :scope > .self textarea"))?.focus();
+    const area = drawn()?.querySelector(":scope > form textarea, :scope > .self textarea");
+    /** @type {HTMLElement | null | undefined} */ (area)?.focus();
   }
 
   /** Close a draft; the focus goes back to the comment. */
   function closeDraft(/** @type {"reply" | "edit"} */ kind) {
     state.setDraft(kind, id, null);
     const again = drawn();
-    /** @type {HTMLElement | null | undefined} */ (kind == "reply" ? again?.querySelector("[part=reply]") : again)?.focus();
+    const back = kind == "reply" ? again?.querySelector("[part=reply]") : again;
+    /** @type {HTMLElement | null | undefined} */ (back)?.focus();
   }
 
   function openReply() {

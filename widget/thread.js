@@ -70,7 +70,8 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   const act = onDemand(() =>
     loadPart("actions").then((chunk) => chunk.createActions({ api, store, state, options }, config)),
   );
-  for (const intent of ["pointerover", "focusin"]) section.addEventListener(intent, () => act.ready().catch(() => {}), { once: true });
+  const prepare = () => act.ready().catch(() => {}); // a failure is told when an action runs
+  for (const intent of ["pointerover", "focusin"]) section.addEventListener(intent, prepare, { once: true });
   const heading = h("h2", { part: "count", id: "count", tabindex: -1 });
   const live = h("p", { class: "vh", role: "status" });
   const list = h("div", { class: "list" });
@@ -95,7 +96,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   section.removeAttribute("aria-busy");
   section.setAttribute("aria-labelledby", "count");
   section.replaceChildren(
-    h("header", { part: "header" }, heading, sortBar(tr, state.thread.sort, (sort) => guard(() => act.changeSort(sort)))),
+    h("header", { part: "header" }, heading, sortBar(tr, state.thread.sort, changeSort)),
     live,
     problem,
     list,
@@ -168,6 +169,10 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     } finally {
       shown.remove();
     }
+  }
+
+  function changeSort(/** @type {import("./types.js").Sort} */ sort) {
+    guard(() => act.changeSort(sort));
   }
 
   /** Run a request for the thread, showing its failure above the list. */
