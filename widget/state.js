@@ -26,10 +26,13 @@
  * @typedef {{kind: "list", appended?: number[]} | {kind: "comment", id: number} | {kind: "count" | "reader"}} Change
  */
 
-/** What a reader writes: a reply to comment `id`, an edit of it, or (id 0) a new comment. */
-/** @typedef {"reply" | "edit" | "main"} DraftKind */
+/**
+ * What a reader writes: a reply to comment `id`, an edit of it, or (id 0) a new comment.
+ * @typedef {"reply" | "edit" | "main"} DraftKind
+ */
 
 /**
+ * A thread's state, empty until its first page is shown.
  * @param {Sort} sort  the order to start with
  */
 export function createThreadState(sort) {
