@@ -43,17 +43,19 @@ test-widget: node_modules/.installed
 	npm run --silent test
 	npm run --silent size
 
-## build: bundle widget/ into embed.js
+## build: bundle widget/ into embed.js and the chunks it loads on demand (embed/)
 build: node_modules/.installed
 	npm run --silent build
 
-## check-embed: fail when the committed embed.js differs from a fresh build of widget/
+## check-embed: fail when the committed embed.js or a chunk in embed/ differs from a fresh build
 check-embed: node_modules/.installed
-	cp embed.js node_modules/.embed.committed.js
+	rm -rf node_modules/.committed && mkdir node_modules/.committed
+	cp -r embed.js embed node_modules/.committed/
 	npm run --silent build
-	@cmp -s embed.js node_modules/.embed.committed.js || { \
-		cp node_modules/.embed.committed.js embed.js; \
-		echo "embed.js is stale: run 'make build' and commit it"; exit 1; }
+	@diff -r node_modules/.committed/embed embed >/dev/null && \
+		cmp -s node_modules/.committed/embed.js embed.js || { \
+		rm -rf embed && cp -r node_modules/.committed/embed node_modules/.committed/embed.js .; \
+		echo "embed.js or embed/ is stale: run 'make build' and commit them"; exit 1; }
 
 ## fuzz: the property-based API fuzzing with 500 fresh cases per operation (make test runs 25)
 fuzz: $(BIN)/.installed

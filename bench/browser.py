@@ -89,7 +89,7 @@ def report(size: dict, render: dict) -> str:
     """The figures as a few plain-text tables."""
     lines = [
         "Sizes (gzip -9):",
-        f"  Kommentar embed.js            {size['kommentar']['gzip']:>7,} B "
+        f"  Kommentar embed.js + sheet    {size['kommentar']['gzip']:>7,} B "
         f"(raw {size['kommentar']['raw']:,})",
     ]
     for name, figures in size["isso"]["files"].items():

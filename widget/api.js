@@ -81,6 +81,7 @@ export function createApi(base) {
   }
 
   return {
+    call,
     /** @returns {Promise<SiteConfig>} */
     config: () => call("GET", "config"),
     /**
@@ -94,6 +95,22 @@ export function createApi(base) {
      * @returns {Promise<Mine>}
      */
     mine: (query, token) => call("GET", "mine", query, token),
+    /** @param {string} token @returns {Promise<{user: User}>} */
+    me: (token) => call("GET", "auth/me", null, token),
+    /** @param {string[]} urls @returns {Promise<{counts: Record<string, number>}>} */
+    counts: (urls) => call("GET", "counts", { url: urls }),
+  };
+}
+
+/** @typedef {ReturnType<typeof createApi>} Api */
+
+/**
+ * The writes of the API, apart from the reads a first render needs: only the chunks that
+ * write (actions, the account forms) take them.
+ * @param {Api} api
+ */
+export function createWrites({ call }) {
+  return {
     /**
      * @param {{url: string, id?: string | null, text: string, parent?: number | null, name?: string, title?: string, website?: string, form_token?: string}} body
      * @param {string | null} token
@@ -108,17 +125,11 @@ export function createApi(base) {
     remove: (id, token) => call("DELETE", "comments/" + id, null, token),
     /** @param {number} id @param {number} value @param {string | null} token @returns {Promise<VoteResult>} */
     vote: (id, value, token) => call("POST", "comments/" + id + "/vote", { value }, token),
-    /** @param {string[]} urls @returns {Promise<{counts: Record<string, number>}>} */
-    counts: (urls) => call("GET", "counts", { url: urls }),
     /** @param {{username: string, password: string, email?: string}} body @returns {Promise<Session>} */
     register: (body) => call("POST", "auth/register", body),
     /** @param {{username: string, password: string}} body @returns {Promise<Session>} */
     login: (body) => call("POST", "auth/login", body),
     /** @param {string} token @returns {Promise<null>} */
     logout: (token) => call("POST", "auth/logout", {}, token),
-    /** @param {string} token @returns {Promise<{user: User}>} */
-    me: (token) => call("GET", "auth/me", null, token),
   };
 }
-
-/** @typedef {ReturnType<typeof createApi>} Api */

@@ -1,236 +1,213 @@
 /**
- * The view of one comment and its replies: author, time, body, votes and the actions
- * a reader may take on it (reply, quote, and edit or delete on their own comments).
+ * The view of one comment and its replies, drawn from the thread's state: author, time,
+ * body, votes and what a reader may do with it (reply, quote, and edit or delete their own).
+ * It changes nothing itself: it calls the thread's actions, and the state redraws it.
  */
 
 import { button, errorLine, h, insertServerHtml } from "./dom.js";
 import { textForm } from "./form.js";
 import { quoteMarkdown } from "./format.js";
 
-/** @typedef {import("./types.js").Comment} Comment */
-/** @typedef {import("./thread.js").Context} Context */
+/** @typedef {import("./state.js").Shown} Shown */
+
+/**
+ * What a comment view works with.
+ * @typedef {object} View
+ * @property {import("./state.js").ThreadState} state
+ * @property {import("./actions.js").Actions} act  on demand: every action returns a promise
+ * @property {() => boolean} canWrite
+ * @property {(comment: Shown) => boolean} canChange
+ * @property {import("./i18n.js").Translator} tr
+ * @property {ShadowRoot} root
+ * @property {number} maxLength
+ * @property {(markdown: string) => void} quote     into the comment form
+ * @property {() => void} askLogin
+ * @property {(writing: import("./actions.js").Writing) => Promise<void>} publish  shown at once
+ * @property {() => string} name                   the name this reader last wrote under
+ * @property {(message: string) => void} announce  to screen readers
+ */
 
 /** Replies indent up to this depth; deeper ones line up with their parent instead. */
 const MAX_INDENT = 3;
 
 /**
- * The token that lets this reader change `comment`: its edit token, or the session token
- * when it is the signed-in reader's own. Null when the reader may not change it.
- * @param {Context} ctx
- * @param {Comment} comment
+ * The frame of a comment: its article, meta line and body, and its replies' container.
+ * @param {View} view
+ * @param {Pick<Shown, "id" | "author" | "created"> & Partial<Shown>} comment  an id of 0 is being posted
+ * @param {number} depth
  */
-export function changeToken(ctx, comment) {
-  if (comment.deleted || !comment.id) return null;
-  const own = ctx.me && comment.author.id === ctx.me.id && ctx.config.account_edit;
-  return ctx.store.editToken(comment.id) || (own ? ctx.store.get("token") || null : null);
-}
-
-/**
- * Render a comment with its replies.
- * @param {Context} ctx
- * @param {Comment} comment   a comment from the server, or a draft (id 0) being posted
- * @param {number} depth      0 for a top-level comment
- * @param {string} [parentName]  shown as "In reply to" once indentation has stopped
- * @returns {HTMLElement}
- */
-export function renderComment(ctx, comment, depth, parentName) {
-  const { t } = ctx.tr;
-  const replies = h("div", { class: depth < MAX_INDENT ? "replies" : "replies flat" });
-  const element = h("article", {
-    class: "c",
-    part: "comment",
-    tabindex: -1,
-    id: comment.id && "comment-" + comment.id,
-  });
+export function commentFrame({ tr, state }, comment, depth) {
+  const { t } = tr;
+  const id = comment.id && "comment-" + comment.id;
+  const element = h("article", { class: "c", part: "comment", tabindex: -1, id });
   const self = h("div", { class: "self" });
+  const replies = h("div", { class: depth < MAX_INDENT ? "replies" : "replies flat" });
   element.append(self, replies);
-  for (const reply of comment.replies || []) {
-    replies.append(renderComment(ctx, reply, depth + 1, comment.author.name));
-  }
-  if (comment.deleted) {
-    self.append(h("p", { class: "note" }, t("deleted")));
-    return element;
-  }
-
-  const name = comment.author.name;
-  const created = new Date(comment.created);
   const body = h("div", { class: comment.id ? "body" : "body draft", part: "body" });
-  if (comment.id) insertServerHtml(body, comment.html);
+  if (comment.id) insertServerHtml(body, comment.html || "");
   else body.append(comment.text || ""); // as typed, until the server has rendered it
-  const error = errorLine();
+  const created = new Date(comment.created);
+  const parent = depth > MAX_INDENT && state.comment(comment.parent || 0);
   const meta = h(
     "div",
     { class: "meta" },
-    h("span", { class: "author", part: "author" }, name),
+    h("span", { class: "author", part: "author" }, comment.author.name),
     h(
       "a",
       { href: location.href.split("#")[0] + "#comment-" + comment.id, title: t("permalink") },
-      h(
-        "time",
-        { part: "time", datetime: comment.created, title: ctx.tr.exact(created) },
-        ctx.tr.ago(created),
-      ),
+      h("time", { part: "time", datetime: comment.created, title: tr.exact(created) }, tr.ago(created)),
     ),
     comment.edited && h("span", {}, "· " + t("edited")),
-    depth > MAX_INDENT && parentName && h("span", {}, t("replyTo", { name: parentName })),
+    parent && h("span", {}, t("replyTo", { name: parent.author.name })),
     !comment.id && h("span", {}, "· " + t("posting")),
     comment.status == "pending" && h("span", {}, "· " + t("pending")),
   );
   self.append(meta, body);
-  if (!comment.id) return element;
+  return { element, self, meta, body, replies };
+}
 
-  /** @type {HTMLFormElement | null} */
-  let replyForm = null;
-  const own = !!ctx.me && comment.author.id === ctx.me.id;
-  const up = voteButton(1);
-  const down = voteButton(-1);
-  showVotes();
-  const reply = button({ part: "reply", onclick: openReply }, t("reply"));
-  const token = changeToken(ctx, comment);
+/**
+ * Draw comment `id` with its replies, as the state has them.
+ * @param {View} view
+ * @param {number} id
+ * @returns {HTMLElement}
+ */
+export function renderComment(view, id) {
+  const { state, act, tr, root } = view;
+  const { t } = tr;
+  const comment = /** @type {Shown} */ (state.comment(id));
+  let depth = 0;
+  for (let up = comment.parent; up; up = state.comment(up)?.parent || 0) depth++;
+  const { element, self, meta, body, replies } = commentFrame(view, comment, depth);
+  replies.append(...state.replies(id).map((reply) => renderComment(view, reply)));
+  if (comment.deleted) {
+    self.replaceChildren(h("p", { class: "note" }, t("deleted")));
+    return element;
+  }
+  const { me, votes } = state.reader();
+  const mine = votes[id] || 0;
+  const own = !!me && comment.author.id === me.id;
+  const token = view.canChange(comment);
+  /** An up (1) or down (-1) vote button; one's own comments cannot be voted on. */
+  const voteButton = (/** @type {number} */ direction) =>
+    button(
+      {
+        class: "vote",
+        part: direction > 0 ? "vote-up" : "vote-down",
+        disabled: own,
+        "aria-pressed": String(mine == direction),
+        onclick: () => attempt(() => act.vote(id, direction)),
+      },
+      h("span", { class: "vh" }, t(direction > 0 ? "up" : "down")),
+      h("span", { part: "score" }, String(direction > 0 ? comment.up : comment.down)),
+    );
+  if (state.draft("edit", id) != null) {
+    self.replaceChildren(meta, draftForm("edit", t("edit"), t("save"), (text) => act.edit(id, text)));
+    return element;
+  }
   self.append(
     h(
       "div",
       { class: "actions" },
-      up,
-      down,
-      !ctx.locked && reply,
+      voteButton(1),
+      voteButton(-1),
+      !state.thread.locked && button({ part: "reply", onclick: openReply }, t("reply")),
       button({ part: "quote", onclick: quote }, t("quote")),
       token && button({ part: "edit", onclick: edit }, t("edit")),
       token && button({ part: "delete", onclick: remove }, t("delete")),
     ),
-    error,
+    errorLine(),
   );
+  if (state.draft("reply", id) != null) {
+    const send = (/** @type {string} */ text, /** @type {string=} */ name, /** @type {string=} */ trap) =>
+      view.publish({ text, name, trap, parent: id });
+    const form = draftForm("reply", t("replyTo", { name: comment.author.name }), t("submitReply"), send);
+    element.insertBefore(form, replies);
+  }
   return element;
 
-  /** An up (1) or down (-1) vote button; one's own comments cannot be voted on. */
-  function voteButton(/** @type {number} */ direction) {
-    const attributes = { class: "vote", part: direction > 0 ? "vote-up" : "vote-down", disabled: own };
-    return button(
-      { ...attributes, onclick: () => vote(direction) },
-      h("span", { class: "vh" }, t(direction > 0 ? "up" : "down")),
-      h("span", { part: "score" }),
-    );
-  }
-
-  function showVotes() {
-    const mine = ctx.votes[comment.id] || 0;
-    up.setAttribute("aria-pressed", String(mine == 1));
-    down.setAttribute("aria-pressed", String(mine == -1));
-    /** @type {HTMLElement} */ (up.lastChild).textContent = String(comment.up);
-    /** @type {HTMLElement} */ (down.lastChild).textContent = String(comment.down);
-  }
-
-  /** Vote in `direction`, or withdraw the vote when it is already the reader's. */
-  async function vote(/** @type {number} */ direction) {
-    const mine = ctx.votes[comment.id] || 0;
-    const value = mine == direction ? 0 : direction;
-    const before = { up: comment.up, down: comment.down, mine };
-    const apply = (/** @type {{up: number, down: number, mine: number}} */ result) => {
-      comment.up = result.up;
-      comment.down = result.down;
-      ctx.votes[comment.id] = result.mine;
-      showVotes();
-    };
-    apply({
-      up: comment.up - +(mine == 1) + +(value == 1),
-      down: comment.down - +(mine == -1) + +(value == -1),
-      mine: value,
+  /**
+   * The form of an open reply or edit draft: its text kept in the state as it is typed,
+   * closed once `send` has done its work.
+   * @param {"reply" | "edit"} kind
+   * @param {string} label
+   * @param {string} submit
+   * @param {(text: string, name?: string, trap?: string) => Promise<any>} send
+   */
+  function draftForm(kind, label, submit, send) {
+    return textForm(tr, {
+      label,
+      submit,
+      initial: state.draft(kind, id),
+      maxLength: view.maxLength,
+      name: me || kind == "edit" ? null : view.name(),
+      keep: (text) => state.setDraft(kind, id, text),
+      send: (...writing) => send(...writing).then(() => closeDraft(kind)),
+      cancel: () => closeDraft(kind),
     });
-    error.textContent = "";
+  }
+
+  /** This comment as drawn now: an action's update may have drawn it again. */
+  function drawn() {
+    return root.getElementById("comment-" + id);
+  }
+
+  /** Run an action, showing its failure in words under this comment. */
+  async function attempt(/** @type {() => Promise<any>} */ action) {
     try {
-      const signedIn = ctx.store.get("token");
-      const result = await ctx.api.vote(comment.id, value, signedIn || ctx.store.get("voter") || null);
-      if (result.voter_token && !signedIn) ctx.store.set("voter", result.voter_token);
-      apply(result);
+      return await action();
     } catch (failure) {
-      apply(before);
-      error.textContent = ctx.tr.error(failure);
+      const message = await tr.error(failure);
+      const line = drawn()?.querySelector(":scope > .self > .err");
+      if (line) line.textContent = message;
     }
+  }
+
+  /** Open a reply or edit draft with `text`, and put the focus in its text area. */
+  function openDraft(/** @type {"reply" | "edit"} */ kind, /** @type {string} */ text) {
+    if (state.draft(kind, id) == null) state.setDraft(kind, id, text);
+    const area = drawn()?.querySelector(":scope > form textarea, :scope > .self textarea");
+    /** @type {HTMLElement | null | undefined} */ (area)?.focus();
+  }
+
+  /** Close a draft; the focus goes back to the comment. */
+  function closeDraft(/** @type {"reply" | "edit"} */ kind) {
+    state.setDraft(kind, id, null);
+    const again = drawn();
+    const back = kind == "reply" ? again?.querySelector("[part=reply]") : again;
+    /** @type {HTMLElement | null | undefined} */ (back)?.focus();
   }
 
   function openReply() {
-    if (!ctx.canWrite()) return ctx.askLogin();
-    if (!replyForm) {
-      replyForm = textForm(ctx, {
-        label: t("replyTo", { name }),
-        submit: t("submitReply"),
-        withName: !ctx.me,
-        send: async (text, author, trap) => {
-          await ctx.publish({ text, name: author, trap, parent: comment, into: replies, depth: depth + 1 });
-          closeReply();
-        },
-        cancel: closeReply,
-      });
-      element.insertBefore(replyForm, replies);
-    }
-    /** @type {HTMLElement} */ (replyForm.querySelector("textarea")).focus();
-  }
-
-  function closeReply() {
-    if (replyForm) replyForm.remove();
-    replyForm = null;
-    reply.focus();
+    if (!view.canWrite()) return view.askLogin();
+    openDraft("reply", "");
   }
 
   /** The selection made inside this comment's body, if any. */
   function selectionInBody() {
-    const root = /** @type {any} */ (ctx.root);
+    const shadow = /** @type {any} */ (root);
     /** @type {Selection | null} */
-    const selection = root.getSelection ? root.getSelection() : document.getSelection();
+    const selection = shadow.getSelection ? shadow.getSelection() : document.getSelection();
     const inside =
-      selection &&
-      !selection.isCollapsed &&
-      body.contains(selection.anchorNode) &&
-      body.contains(selection.focusNode);
+      selection && !selection.isCollapsed && body.contains(selection.anchorNode) && body.contains(selection.focusNode);
     return inside ? String(selection) : "";
   }
 
   function quote() {
-    ctx.quote(quoteMarkdown(selectionInBody() || body.innerText));
+    view.quote(quoteMarkdown(selectionInBody() || body.innerText));
   }
 
   async function edit() {
-    try {
-      // The thread document carries only HTML; the form wants the Markdown as written.
-      comment.text ??= (await ctx.api.source(comment.id)).text;
-    } catch (failure) {
-      error.textContent = ctx.tr.error(failure);
-      return;
-    }
-    const form = textForm(ctx, {
-      label: t("edit"),
-      submit: t("save"),
-      initial: comment.text ?? body.innerText,
-      send: async (text) => {
-        const updated = await ctx.api.edit(comment.id, text, changeToken(ctx, comment));
-        Object.assign(comment, updated, { replies: comment.replies });
-        replace();
-      },
-      cancel: replace,
-    });
-    self.replaceChildren(meta, form);
-    /** @type {HTMLElement} */ (form.querySelector("textarea")).focus();
+    const text = await attempt(() => act.source(id));
+    if (text != null) openDraft("edit", text);
   }
 
   async function remove() {
     if (!confirm(t("confirmDelete"))) return;
-    try {
-      await ctx.api.remove(comment.id, changeToken(ctx, comment));
-    } catch (failure) {
-      error.textContent = ctx.tr.error(failure);
-      return;
-    }
-    ctx.changeCount(-1, t("removed"));
-    comment.deleted = true;
-    if (comment.replies.some((reply) => !reply.deleted || reply.replies.length)) return replace();
-    /** @type {HTMLElement} */ (element.parentElement?.closest("article") || ctx.heading).focus();
-    element.remove();
-  }
-
-  /** Render this comment afresh in place, and put the focus on it. */
-  function replace() {
-    const fresh = renderComment(ctx, comment, depth, parentName);
-    element.replaceWith(fresh);
-    fresh.focus();
+    if (!(await attempt(() => act.remove(id).then(() => true)))) return;
+    view.announce(t("removed"));
+    // A placeholder stays while it has replies; else the focus goes to where it was.
+    const parent = comment.parent ? "comment-" + comment.parent : "count";
+    /** @type {HTMLElement} */ (drawn() || root.getElementById(parent)).focus();
   }
 }

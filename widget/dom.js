@@ -55,3 +55,27 @@ export function insertServerHtml(element, html) {
     if (/^(https?:\/\/|www\.)\S+$/.test(text)) link.textContent = shortenUrl(text);
   }
 }
+
+/**
+ * Draw `within` again with `draw` (which returns what now stands in its place) and put the
+ * focus, and a text field's selection, back on the element at the same place: a comment
+ * redrawn under the reader's hands keeps their place in it.
+ * @param {HTMLElement} within
+ * @param {() => HTMLElement} draw
+ */
+export function keepingFocus(within, draw) {
+  const focused = /** @type {any} */ (/** @type {ShadowRoot} */ (within.getRootNode()).activeElement);
+  /** @type {number[]} */
+  const path = [];
+  if (within.contains(focused)) {
+    for (let node = focused; node != within; node = node.parentElement) {
+      path.unshift([...node.parentElement.children].indexOf(node));
+    }
+  }
+  let twin = /** @type {any} */ (draw());
+  if (!path.length) return;
+  for (const index of path) twin = twin && twin.children[index];
+  if (!twin || twin.tagName != focused.tagName || twin.getAttribute("part") != focused.getAttribute("part")) return;
+  twin.focus({ preventScroll: true });
+  if (focused.selectionEnd != null) twin.setSelectionRange(focused.selectionStart, focused.selectionEnd);
+}

@@ -5,39 +5,42 @@
 
 import { button, errorLine, h } from "./dom.js";
 
-/** @typedef {import("./thread.js").Context} Context */
-
 let lastId = 0;
 
 /**
  * A form that hands its text (and name) to `send`. The text area empties at once, so the
  * comment can show before the server answers; if `send` fails, the text comes back with
- * the server's error in words.
- * @param {Context} ctx
+ * the server's error in words. What is typed goes to `keep` as it is typed, so a draft
+ * outlives the form being drawn again.
+ * @param {import("./i18n.js").Translator} tr
  * @param {object} form
  * @param {string} form.label
  * @param {string} form.submit          the label of the submit button
  * @param {(text: string, name?: string, trap?: string) => Promise<void>} form.send
+ * @param {(text: string) => void} form.keep
+ * @param {number} form.maxLength
  * @param {() => void} [form.cancel]    shows a Cancel button when given
  * @param {string} [form.initial]
- * @param {boolean} [form.withName]     ask for a name (anonymous comments)
+ * @param {string | null} [form.name]   ask for a name (anonymous comments), starting with this one
  * @returns {HTMLFormElement}
  */
-export function textForm(ctx, { label, submit, send, cancel, initial = "", withName = false }) {
-  const { t } = ctx.tr;
+export function textForm(tr, { label, submit, send, keep, maxLength, cancel, initial = "", name: named = null }) {
+  const { t } = tr;
   const hintId = "kommentar-hint-" + ++lastId;
-  const name = withName
-    ? h("input", {
-        part: "name",
-        name: "name",
-        autocomplete: "nickname",
-        maxlength: 60,
-        value: ctx.store.get("name") || "",
-      })
-    : null;
+  const name =
+    named == null
+      ? null
+      : h("input", { part: "name", name: "name", autocomplete: "nickname", maxlength: 60, value: named });
   const text = h(
     "textarea",
-    { part: "textarea", name: "text", rows: 5, maxlength: ctx.config.max_length, "aria-describedby": hintId },
+    {
+      part: "textarea",
+      name: "text",
+      rows: 5,
+      maxlength: maxLength,
+      "aria-describedby": hintId,
+      oninput: () => keep(text.value),
+    },
     initial,
   );
   // A honeypot: hidden from people and screen readers, filled in by form-filling bots.
@@ -69,18 +72,19 @@ export function textForm(ctx, { label, submit, send, cancel, initial = "", withN
     const author = name ? name.value.trim() : undefined;
     const missing = name && !author ? "name_required" : !body ? "text_empty" : "";
     if (missing) {
-      error.textContent = ctx.tr.error({ code: missing, message: "", retryAfter: 0 });
+      error.textContent = await tr.error({ code: missing });
       return (missing == "text_empty" ? text : /** @type {HTMLElement} */ (name)).focus();
     }
     busy = true;
     error.textContent = "";
     text.value = "";
-    if (author) ctx.store.set("name", author);
+    keep("");
     try {
       await send(body, author, trap.value);
     } catch (failure) {
       text.value = body;
-      error.textContent = ctx.tr.error(failure);
+      keep(body);
+      error.textContent = await tr.error(failure);
       text.focus();
     }
     busy = false;

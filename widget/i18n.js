@@ -1,6 +1,7 @@
 /**
  * Translations: one JSON file per language in ./i18n/, plural rules and dates from Intl.
- * Adding a language is adding one file; the bundler picks up every file in the folder.
+ * Adding a language is adding one file: English is built into embed.js, the build makes
+ * every other file a chunk that is loaded only for readers of that language.
  */
 
 import { exactTime, relativeTime } from "./format.js";
@@ -12,21 +13,26 @@ import { exactTime, relativeTime } from "./format.js";
  * @property {string} lang
  * @property {(key: string, vars?: Record<string, string | number>) => string} t
  *   the text for `key`; `{name}` placeholders filled, plural forms chosen by `vars.n`
- * @property {(error: any) => string} error
+ * @property {(error: any) => Promise<string>} error
  *   an ApiError in words: by its code, else the server's own message
  * @property {(date: Date) => string} ago
  * @property {(date: Date) => string} exact
  */
 
 /**
- * A translator over `catalog`, with `fallback` (English) for anything it lacks.
+ * A translator over `catalog`, with `fallback` (English) for anything it lacks. English
+ * error messages past the few built in come from `moreErrors`, the first time one is told:
+ * a reader who meets no error never loads them.
  * @param {string} lang
  * @param {Catalog} catalog
  * @param {Catalog} [fallback]
+ * @param {() => Promise<Record<string, any>>} [moreErrors]
  * @returns {Translator}
  */
-export function createTranslator(lang, catalog, fallback = catalog) {
+export function createTranslator(lang, catalog, fallback = catalog, moreErrors = async () => ({})) {
   const plural = new Intl.PluralRules(lang);
+  /** @type {Promise<Record<string, any>> | undefined} */
+  let english;
 
   /** @param {string | Record<string, string>} entry @param {Record<string, string | number>} vars */
   function fill(entry, vars) {
@@ -37,8 +43,13 @@ export function createTranslator(lang, catalog, fallback = catalog) {
   return {
     lang,
     t: (key, vars = {}) => fill(catalog[key] || fallback[key] || key, vars),
-    error({ code, message, retryAfter }) {
-      const entry = (catalog.errors || {})[code] || fallback.errors[code];
+    async error({ code, message, retryAfter }) {
+      // Built-in messages never wait: "network" is told when no chunk can be loaded either.
+      // Without the others (a failed load) the server's own words are told, English too.
+      const entry =
+        (catalog.errors || {})[code] ||
+        fallback.errors[code] ||
+        (await (english ||= moreErrors().catch(() => /** @type {Record<string, any>} */ ({}))))[code];
       if (!entry || (code == "rate_limited" && !retryAfter)) return message || fallback.errors.network;
       return fill(entry, { n: retryAfter });
     },
@@ -48,24 +59,25 @@ export function createTranslator(lang, catalog, fallback = catalog) {
 }
 
 /**
- * The translator for the first language in `candidates` that has a file, English otherwise.
- * @param {string[]} candidates
+ * The translator for the first language in `candidates` that there is a catalog for:
+ * English is built in, others come from `catalogOf`. English when a catalog cannot be loaded,
+ * so the thread still shows, in words the reader may read.
+ * @param {string[]} candidates  best first; English ends the search
+ * @param {Catalog} english
+ * @param {(lang: string) => Promise<Catalog> | null} catalogOf  null for a language there is none of
+ * @param {() => Promise<Record<string, any>>} [moreErrors]  English error messages not built in
+ * @returns {Promise<Translator>}
  */
-export function loadTranslator(candidates) {
-  const english = /** @type {Catalog} */ (loadCatalog("en"));
+export async function chooseTranslator(candidates, english, catalogOf, moreErrors) {
   for (const lang of candidates) {
-    const catalog = loadCatalog(lang);
-    if (catalog) return createTranslator(lang, catalog, english);
+    if (lang == "en") break;
+    const loading = catalogOf(lang);
+    if (!loading) continue;
+    try {
+      return createTranslator(lang, await loading, english, moreErrors);
+    } catch {
+      break;
+    }
   }
-  return createTranslator("en", english);
-}
-
-/** @param {string} lang @returns {Catalog | null} */
-function loadCatalog(lang) {
-  try {
-    // esbuild bundles every file this pattern matches: adding a language is adding a file.
-    return require(`./i18n/${lang}.json`);
-  } catch {
-    return null;
-  }
+  return createTranslator("en", english, english, moreErrors);
 }

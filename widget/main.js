@@ -6,8 +6,9 @@
  */
 
 import { createApi } from "./api.js";
-import { fillCounts } from "./counts.js";
-import { loadTranslator } from "./i18n.js";
+import { hasChunk, loadChunk } from "./chunks.js";
+import { chooseTranslator } from "./i18n.js";
+import english from "./i18n/en.json";
 import { languageCandidates, readOptions } from "./options.js";
 import { openStore } from "./storage.js";
 import { mountThread } from "./thread.js";
@@ -27,12 +28,22 @@ function start(script) {
   const server = new URL(".", script.src).href;
   const api = createApi(server);
   const page = { href: location.href, title: document.title };
-  /** @param {string | null} lang */
-  const translator = (lang) =>
-    loadTranslator(languageCandidates([lang, document.documentElement.lang, ...navigator.languages]));
+  const loadPart = (/** @type {string} */ name) => loadChunk(server, name);
+  /** The reader's language; other than English, its catalog is a chunk fetched meanwhile. */
+  const translator = (/** @type {string | null} */ lang) =>
+    chooseTranslator(
+      languageCandidates([lang, document.documentElement.lang, ...navigator.languages]),
+      english,
+      (code) => (hasChunk(code) ? loadPart(code).then((chunk) => chunk.default) : null),
+      () => loadPart("en-errors").then((chunk) => chunk.default),
+    );
 
   const badges = [...document.querySelectorAll("[data-kommentar-count]")];
-  if (badges.length) fillCounts(api, translator(script.dataset.lang || null), badges);
+  // Counts are decoration, and a chunk: a page stays as it was when they cannot be had.
+  if (badges.length) {
+    const counting = translator(script.dataset.lang || null);
+    loadPart("counts").then((chunk) => chunk.fillCounts(api, counting, badges), () => {});
+  }
 
   let hosts = [.../** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-kommentar]"))];
   if (!hosts.length && !badges.length) {
@@ -40,9 +51,11 @@ function start(script) {
     script.after(host);
     hosts = [host];
   }
+  const styling = hosts.length ? loadPart("stylesheet").then((chunk) => chunk.STYLESHEET) : null;
   for (const host of hosts) {
     if (host.shadowRoot) continue;
     const options = readOptions([{ ...script.dataset }, { ...host.dataset }], page);
-    mountThread(host, options, api, openStore(server), translator(options.lang));
+    const reader = { api, store: openStore(server), loadPart };
+    mountThread(host, options, reader, translator(options.lang), /** @type {Promise<string>} */ (styling));
   }
 }

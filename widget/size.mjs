@@ -1,12 +1,23 @@
-// The size budget, checked in CI: embed.js, with its CSS and every language, gzipped
-// at level 9, must stay within 10 KB. Run `npm run size` after `npm run build`.
-import { readFileSync } from "node:fs";
+// The size budget, checked by `make test`: embed.js, the script every page loads first (with
+// its CSS and English), gzipped at level 9, must stay within 9,000 bytes. The chunks in
+// embed/ load only when a reader needs them; their sizes and total are printed to watch.
+// Run `npm run size` after `npm run build`.
+import { readdirSync, readFileSync } from "node:fs";
 import { gzipSync } from "node:zlib";
 
-const BUDGET = 10 * 1024; // bytes
+const BUDGET = 9000; // bytes, the first load
+const root = new URL("../", import.meta.url);
+const gzipped = (/** @type {URL} */ file) => gzipSync(readFileSync(file), { level: 9 }).length;
 
-const file = new URL("../embed.js", import.meta.url);
-const size = gzipSync(readFileSync(file), { level: 9 }).length;
-const verdict = size <= BUDGET ? "within" : "OVER";
-console.log(`embed.js: ${size} bytes gzipped, ${verdict} the budget of ${BUDGET}`);
-if (size > BUDGET) process.exit(1);
+const first = gzipped(new URL("embed.js", root));
+const chunks = readdirSync(new URL("embed/", root)).sort();
+let total = 0;
+for (const chunk of chunks) {
+  const size = gzipped(new URL(`embed/${chunk}`, root));
+  total += size;
+  console.log(`  embed/${chunk}: ${size} bytes gzipped, loaded on demand`);
+}
+console.log(`chunks: ${total} bytes gzipped in all (${chunks.length} files)`);
+const verdict = first <= BUDGET ? "within" : "OVER";
+console.log(`embed.js (first load): ${first} bytes gzipped, ${verdict} the budget of ${BUDGET}`);
+if (first > BUDGET) process.exit(1);

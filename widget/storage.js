@@ -18,7 +18,6 @@
  * @property {<K extends keyof Remembered>(key: K) => Remembered[K]} get
  * @property {<K extends keyof Remembered>(key: K, value: Remembered[K]) => void} set
  * @property {(id: number) => string | null} editToken  an unexpired edit token for a comment
- * @property {(id: number, token: string, seconds: number) => void} keepEditToken
  */
 
 /**
@@ -57,17 +56,22 @@ export function openStore(server, storage = localStorageOrNull() || memoryStorag
       const grant = (read().edits || {})[id];
       return grant && grant.expires > Date.now() ? grant.token : null;
     },
-    keepEditToken(id, token, seconds) {
-      const data = read();
-      const now = Date.now();
-      const edits = Object.fromEntries(
-        Object.entries(data.edits || {}).filter(([, grant]) => grant.expires > now),
-      );
-      edits[id] = { token, expires: now + seconds * 1000 };
-      data.edits = edits;
-      write(data);
-    },
   };
+}
+
+/**
+ * Keep the edit token of a comment just posted for `seconds`, dropping expired ones.
+ * Apart from the store: only the actions chunk keeps tokens.
+ * @param {ReaderStore} store
+ * @param {number} id
+ * @param {string} token
+ * @param {number} seconds
+ */
+export function keepEditToken(store, id, token, seconds) {
+  const now = Date.now();
+  const edits = Object.fromEntries(Object.entries(store.get("edits") || {}).filter(([, grant]) => grant.expires > now));
+  edits[id] = { token, expires: now + seconds * 1000 };
+  store.set("edits", edits);
 }
 
 /** The page's localStorage, or null where reading it throws (sandboxed frames, privacy modes). */

@@ -1,132 +1,102 @@
 /**
- * One thread on the page: its state (comments, count, sort, the reader and their votes)
- * and the section that shows it, from the header with the count to the comment form.
+ * One thread on the page: loads it, keeps it in a thread state (state.js) and draws the
+ * section that shows it, from the header with the count to the comment form. Every change
+ * goes through the state; this view listens and draws again the part that changed.
  */
 
 import { authPanel } from "./auth.js";
-import { renderComment } from "./comment.js";
-import { button, errorLine, h } from "./dom.js";
+import { onDemand } from "./chunks.js";
+import { commentFrame, renderComment } from "./comment.js";
+import { button, errorLine, h, keepingFocus } from "./dom.js";
 import { textForm } from "./form.js";
 import { pick, SORTS } from "./options.js";
+import { canWrite, changeToken } from "./permissions.js";
+import { fetchMine, fetchPage } from "./reading.js";
 import { sortBar } from "./sortbar.js";
+import { createThreadState } from "./state.js";
 import { adoptStyles } from "./styles.js";
 
 /** @typedef {import("./api.js").Api} Api */
 /** @typedef {import("./api.js").Mine} Mine */
 /** @typedef {import("./i18n.js").Translator} Translator */
 /** @typedef {import("./storage.js").ReaderStore} ReaderStore */
-/** @typedef {import("./types.js").Comment} Comment */
 /** @typedef {import("./types.js").Options} Options */
 /** @typedef {import("./types.js").SiteConfig} SiteConfig */
 /** @typedef {import("./types.js").ThreadPage} ThreadPage */
 /** @typedef {import("./types.js").User} User */
 
 /**
- * A comment being written, and where it goes.
- * @typedef {object} Draft
- * @property {string} text
- * @property {string} [name]
- * @property {string} [trap]        the honeypot field's value
- * @property {Comment | null} parent
- * @property {HTMLElement} into     the element the new comment is shown in
- * @property {number} depth
- */
-
-/**
- * What the views of a thread share: the server, the reader and the thread's actions.
- * @typedef {object} Context
- * @property {Api} api
- * @property {ReaderStore} store
- * @property {Translator} tr
- * @property {SiteConfig} config
- * @property {ShadowRoot} root
- * @property {User | null} me
- * @property {Record<string, number>} votes   the reader's own votes, by comment id
- * @property {boolean} locked
- * @property {HTMLElement} heading
- * @property {() => boolean} canWrite
- * @property {() => void} askLogin
- * @property {(markdown: string) => void} quote
- * @property {(draft: Draft) => Promise<void>} publish
- * @property {(change: number, message: string) => void} changeCount
- * @property {(token: string, user: User) => void} signIn
- * @property {() => void} signOut
- */
-
-/**
  * Render the thread `options` names into an open shadow root on `host`.
  * @param {HTMLElement} host
  * @param {Options} options
- * @param {Api} api
- * @param {ReaderStore} store
- * @param {Translator} tr
+ * @param {{api: Api, store: ReaderStore, loadPart: (name: string) => Promise<any>}} server
+ * @param {Promise<Translator>} translating  the reader's language, loaded with the thread
+ * @param {Promise<string>} styling          the stylesheet, loaded with the thread
  */
-export async function mountThread(host, options, api, store, tr) {
+export async function mountThread(host, options, { api, store, loadPart }, translating, styling) {
   const root = host.attachShadow({ mode: "open" });
-  adoptStyles(root);
-  const { t } = tr;
-  const where = { url: options.url, id: options.id };
-  const heading = h("h2", { part: "count", id: "count", tabindex: -1 });
-  const live = h("p", { class: "vh", role: "status" });
-  const problem = errorLine();
-  const list = h("div", { class: "list" });
-  const more = button({ class: "more", part: "load-more", onclick: loadMore }, t("loadMore"));
-  const compose = h("div", { class: "compose" });
-  const section = h(
-    "section",
-    { class: "k", part: "thread", "data-theme": options.theme, lang: tr.lang, "aria-labelledby": "count" },
-    h("p", { class: "note" }, t("loading")),
-  );
+  const section = h("section", { class: "k", part: "thread", "data-theme": options.theme, "aria-busy": "true" });
   root.append(section);
-
-  let sort = pick(SORTS, store.get("sort") || "") || options.sort || "oldest";
-  let count = 0;
-  /** @type {string | null} */
-  let next = null;
-  /** @type {Comment[]} */
-  let comments = [];
-  /** @type {HTMLFormElement | null} */
-  let mainForm = null;
-
+  const state = createThreadState(pick(SORTS, store.get("sort") || "") || options.sort || "oldest");
+  const where = { url: options.url, id: options.id };
   const token = store.get("token");
+  const loading = Promise.all([
+    api.config(),
+    fetchPage(api, state, options, null),
+    token ? api.me(token).then((answer) => answer.user, forgetExpiredSession) : null,
+    fetchMine(api, where, token || store.get("voter")),
+  ]);
+  // Nothing shows before the reader's language and the styles are there: no flash of English
+  // on a Danish page, nor of an unstyled thread. Without its styles, the thread shows plain.
+  const [tr, css] = await Promise.all([translating, styling.catch(() => "")]);
+  adoptStyles(root, css);
+  const { t } = tr;
+  section.lang = tr.lang;
+  section.append(h("p", { class: "note" }, t("loading")));
+  const problem = errorLine();
   /** @type {[SiteConfig, ThreadPage, User | null, Mine]} */
   let loaded;
   try {
-    loaded = await Promise.all([
-      api.config(),
-      fetchPage(null),
-      token ? api.me(token).then((answer) => answer.user, forgetExpiredSession) : null,
-      fetchMine(token || store.get("voter")),
-    ]);
+    loaded = await loading;
   } catch (failure) {
+    problem.textContent = await tr.error(failure);
+    section.removeAttribute("aria-busy");
     section.replaceChildren(problem);
-    problem.textContent = tr.error(failure);
     return;
   }
   const [config, page, me, mine] = loaded;
-
-  /** @type {Context} */
-  const ctx = {
-    api,
-    store,
+  // The first render only reads: what the reader does loads when they reach for it.
+  /** @type {import("./actions.js").Actions & {ready: () => Promise<any>}} */
+  const act = onDemand(() =>
+    loadPart("actions").then((chunk) => chunk.createActions({ api, store, state, options }, config)),
+  );
+  const prepare = () => act.ready().catch(() => {}); // a failure is told when an action runs
+  for (const intent of ["pointerover", "focusin"]) section.addEventListener(intent, prepare, { once: true });
+  const heading = h("h2", { part: "count", id: "count", tabindex: -1 });
+  const live = h("p", { class: "vh", role: "status" });
+  const list = h("div", { class: "list" });
+  const more = button({ class: "more", part: "load-more", onclick: () => guard(act.loadMore) }, t("loadMore"));
+  const compose = h("div", { class: "compose" });
+  /** @type {import("./comment.js").View} */
+  const view = {
+    state,
+    act,
     tr,
-    config,
     root,
-    me,
-    votes: mine.votes,
-    locked: false,
-    heading,
-    canWrite: () => !ctx.locked && (!!ctx.me || config.anonymous),
-    askLogin,
+    maxLength: config.max_length,
+    canWrite: () => canWrite(state, config),
+    canChange: (comment) => !!changeToken(state, store, config, comment),
     quote,
+    askLogin,
     publish,
-    changeCount,
-    signIn: switchReader,
-    signOut,
+    name: () => store.get("name") || "",
+    announce: (message) => (live.textContent = message),
   };
 
+  section.removeAttribute("aria-busy");
+  section.setAttribute("aria-labelledby", "count");
   section.replaceChildren(
-    h("header", { part: "header" }, heading, sortBar(tr, sort, changeSort)),
+    h("header", { part: "header" }, heading, sortBar(tr, state.thread.sort, changeSort)),
     live,
     problem,
     list,
@@ -134,88 +104,75 @@ export async function mountThread(host, options, api, store, tr) {
     more,
     compose,
   );
+  state.setReader(me, mine.votes);
+  state.showPage(page);
   // The reader's own comments that wait for a moderator go where they belong: top-level
   // ones at the end, replies under their parent when it is on this page.
-  for (const held of mine.pending) {
-    held.replies = [];
-    if (!held.parent) page.comments.push(held);
-    else find(page.comments, held.parent)?.replies.push(held);
-  }
-  show(page, false);
-  renderCompose();
-  live.textContent = t("count", { n: count });
+  for (const held of mine.pending) state.addComment({ ...held, replies: [] });
+  state.listen(draw);
+  draw({ kind: "reader" });
+  draw({ kind: "count" });
+  live.textContent = t("count", { n: state.thread.count });
   reveal();
   addEventListener("hashchange", reveal);
 
-  /** @param {string | null} after @returns {Promise<ThreadPage>} */
-  function fetchPage(after) {
-    return api.thread({ ...where, sort, limit: options.pageSize, after });
+  /** Draw again what a change of the state touched. */
+  function draw(/** @type {import("./state.js").Change} */ change) {
+    if (change.kind == "count") {
+      heading.textContent = t("comments", { n: state.thread.count });
+      more.hidden = !state.thread.next;
+    } else if (change.kind == "comment") {
+      const old = root.getElementById("comment-" + change.id);
+      if (old) keepingFocus(old, () => replaced(old, renderComment(view, change.id)));
+    } else if (change.kind == "list" && change.appended) {
+      for (const id of change.appended) root.getElementById("comment-" + id)?.remove();
+      list.append(...change.appended.map((id) => renderComment(view, id)));
+    } else {
+      keepingFocus(list, () => filled(list, ...state.replies(0).map((id) => renderComment(view, id))));
+      if (change.kind == "reader") drawCompose();
+    }
   }
 
-  /** The reader's own votes and held comments, or none without a token or when it is refused. */
-  function fetchMine(/** @type {string | null | undefined} */ bearer) {
-    /** @type {Mine} */
-    const none = { votes: {}, pending: [] };
-    return bearer ? api.mine(where, bearer).catch(() => none) : none;
+  /** The comment form with the account line, for the reader and the thread as they are now. */
+  function drawCompose() {
+    const { me } = state.reader();
+    const panel = authPanel({ tr, me, anonymous: config.anonymous, api, loadPart, switchReader });
+    const mainForm =
+      view.canWrite() &&
+      textForm(tr, {
+        label: t("text"),
+        submit: t("submit"),
+        initial: state.draft("main", 0) || "",
+        maxLength: config.max_length,
+        name: me ? null : view.name(),
+        keep: (text) => state.setDraft("main", 0, text),
+        send: (text, name, trap) => publish({ text, name, trap, parent: null }),
+      });
+    const closed = state.thread.locked && h("p", { class: "note" }, t("closed"));
+    const parts = me || !mainForm ? [panel, closed || "", mainForm || ""] : [mainForm, panel];
+    keepingFocus(compose, () => filled(compose, ...parts));
   }
 
-  /** @param {any} failure */
-  function forgetExpiredSession(failure) {
-    if (failure.status == 401) store.set("token", undefined);
-    return null;
+  /** Show the comment at once, under its parent or in the list, until the server has it. */
+  async function publish(/** @type {import("./actions.js").Writing} */ writing) {
+    const { me } = state.reader();
+    const author = { name: me ? me.username : writing.name || "", id: me ? me.id : null };
+    const unsent = { id: 0, author, text: writing.text, created: new Date().toISOString() };
+    const shown = commentFrame(view, unsent, 0).element;
+    const into = writing.parent ? root.querySelector(`#comment-${writing.parent} > .replies`) || list : list;
+    if (!writing.parent && state.thread.sort == "newest") into.prepend(shown);
+    else into.append(shown);
+    shown.scrollIntoView({ block: "nearest" });
+    try {
+      const comment = await act.post(writing);
+      live.textContent = comment.status == "pending" ? t("pending") : t("posted");
+    } finally {
+      shown.remove();
+    }
   }
 
-  /** Show a page of comments, after those shown (`append`) or instead of them. */
-  function show(/** @type {ThreadPage} */ page, /** @type {boolean} */ append) {
-    count = page.thread.count;
-    ctx.locked = page.thread.locked;
-    next = page.next;
-    const fresh = new Set(page.comments.map((comment) => comment.id));
-    comments = append
-      ? comments.filter((comment) => !fresh.has(comment.id)).concat(page.comments)
-      : page.comments;
-    heading.textContent = t("comments", { n: count });
-    const views = page.comments.map((comment) => {
-      // A comment posted here before this page was loaded moves to its place in the order.
-      root.getElementById("comment-" + comment.id)?.remove();
-      return renderComment(ctx, comment, 0);
-    });
-    if (append) list.append(...views);
-    else list.replaceChildren(...views);
-    more.hidden = !next;
-  }
-
-  /** Render every comment again, as after signing in or out. */
-  function rerender() {
-    list.replaceChildren(...comments.map((comment) => renderComment(ctx, comment, 0)));
-    renderCompose();
-  }
-
-  function renderCompose() {
-    const panel = authPanel(ctx);
-    mainForm = ctx.canWrite()
-      ? textForm(ctx, {
-          label: t("text"),
-          submit: t("submit"),
-          withName: !ctx.me,
-          send: (text, name, trap) => publish({ text, name, trap, parent: null, into: list, depth: 0 }),
-        })
-      : null;
-    const closed = ctx.locked && h("p", { class: "note" }, t("closed"));
-    compose.replaceChildren(
-      ...(ctx.me || !mainForm ? [panel, closed || "", mainForm || ""] : [mainForm, panel]),
-    );
-  }
-
-  /** @param {import("./types.js").Sort} chosen */
-  async function changeSort(chosen) {
-    sort = chosen;
-    store.set("sort", chosen);
-    await guard(async () => show(await fetchPage(null), false));
-  }
-
-  async function loadMore() {
-    await guard(async () => show(await fetchPage(next), true));
+  function changeSort(/** @type {import("./types.js").Sort} */ sort) {
+    guard(() => act.changeSort(sort));
   }
 
   /** Run a request for the thread, showing its failure above the list. */
@@ -224,91 +181,35 @@ export async function mountThread(host, options, api, store, tr) {
     try {
       await request();
     } catch (failure) {
-      problem.textContent = tr.error(failure);
+      problem.textContent = await tr.error(failure);
     }
-  }
-
-  /** Show the comment at once, then swap in the server's version (or take it back). */
-  async function publish(/** @type {Draft} */ { text, name, trap, parent, into, depth }) {
-    const me = ctx.me;
-    // What the comment view needs to show a comment the server has not answered for yet.
-    const draft = /** @type {Comment} */ (
-      /** @type {unknown} */ ({
-        id: 0,
-        author: { name: me ? me.username : name || "", id: me ? me.id : null },
-        text,
-        created: new Date().toISOString(),
-        replies: [],
-      })
-    );
-    const shown = renderComment(ctx, draft, depth);
-    const first = !parent && sort == "newest";
-    if (first) into.prepend(shown);
-    else into.append(shown);
-    shown.scrollIntoView({ block: "nearest" });
-    let comment;
-    try {
-      comment = await api.post(
-        {
-          ...where,
-          text,
-          parent: parent && parent.id,
-          name: me ? undefined : name,
-          title: options.title,
-          website: trap,
-          form_token: config.form_token,
-        },
-        store.get("token") || null,
-      );
-    } catch (failure) {
-      shown.remove();
-      throw failure;
-    }
-    if (comment.edit_token) store.keepEditToken(comment.id, comment.edit_token, config.edit_window);
-    comment.replies = comment.replies || [];
-    const siblings = parent ? parent.replies : comments;
-    if (first) siblings.unshift(comment);
-    else siblings.push(comment);
-    shown.replaceWith(renderComment(ctx, comment, depth, parent ? parent.author.name : undefined));
-    if (comment.status == "pending") live.textContent = t("pending");
-    else changeCount(1, t("posted"));
-  }
-
-  /** @param {number} change @param {string} message */
-  function changeCount(change, message) {
-    count += change;
-    heading.textContent = t("comments", { n: count });
-    live.textContent = message;
   }
 
   /** Put a quoted passage into the comment form, below anything already written. */
   function quote(/** @type {string} */ markdown) {
-    const text = mainForm && mainForm.querySelector("textarea");
+    const text = compose.querySelector("textarea");
     if (!text) return askLogin();
     text.value = (text.value.trim() ? text.value.trimEnd() + "\n\n" : "") + markdown;
+    state.setDraft("main", 0, text.value);
     text.focus();
     text.selectionStart = text.value.length;
   }
 
   function askLogin() {
-    const login = /** @type {HTMLElement | null} */ (compose.querySelector("[part=login]"));
-    if (login) login.focus();
+    /** @type {HTMLElement | null} */ (compose.querySelector("[part=login]"))?.focus();
   }
 
-  function signOut() {
-    const session = store.get("token");
-    if (session) api.logout(session).catch(() => {});
-    switchReader(null, null);
+  /** @param {any} failure */
+  function forgetExpiredSession(failure) {
+    if (failure.status == 401) store.set("token", undefined);
+    return null;
   }
 
-  /** Show the thread to a new reader: signed in with `session` as `user`, or signed out. */
-  async function switchReader(/** @type {string | null} */ session, /** @type {User | null} */ user) {
-    store.set("token", session || undefined);
-    ctx.me = user;
-    ctx.votes = (await fetchMine(session || store.get("voter"))).votes;
-    rerender();
-    live.textContent = user ? t("signedIn", { name: user.username }) : t("signedOut");
-    /** @type {HTMLElement} */ (compose.querySelector(user ? "textarea" : "[part=login]") || heading).focus();
+  /** Sign in with `session`, or out (null); what the reader was writing stays. */
+  async function switchReader(/** @type {import("./api.js").Session | null} */ session) {
+    await act.switchReader(session);
+    live.textContent = session ? t("signedIn", { name: session.user.username }) : t("signedOut");
+    /** @type {HTMLElement} */ (compose.querySelector(session ? "textarea" : "[part=login]") || heading).focus();
   }
 
   /** Scroll to and highlight the comment named by #comment-123, loading pages until found. */
@@ -316,8 +217,8 @@ export async function mountThread(host, options, api, store, tr) {
     const wanted = /^#comment-(\d+)$/.exec(location.hash);
     if (!wanted) return;
     let target;
-    while (!(target = root.getElementById("comment-" + wanted[1])) && next && !problem.textContent) {
-      await loadMore(); // stops at the last page, or at a failure shown in `problem`
+    while (!(target = root.getElementById("comment-" + wanted[1])) && state.thread.next && !problem.textContent) {
+      await guard(act.loadMore); // stops at the last page, or at a failure shown in `problem`
     }
     if (!target) return;
     for (const old of root.querySelectorAll(".hl")) old.classList.remove("hl");
@@ -327,15 +228,14 @@ export async function mountThread(host, options, api, store, tr) {
   }
 }
 
-/**
- * The comment with this id in a tree of comments.
- * @param {Comment[]} comments
- * @param {number} id
- * @returns {Comment | undefined}
- */
-function find(comments, id) {
-  for (const comment of comments) {
-    const found = comment.id == id ? comment : find(comment.replies, id);
-    if (found) return found;
-  }
+/** Put `fresh` in the place of `old`; `fresh`. */
+function replaced(/** @type {HTMLElement} */ old, /** @type {HTMLElement} */ fresh) {
+  old.replaceWith(fresh);
+  return fresh;
+}
+
+/** `element` with `children` instead of the ones it had. */
+function filled(/** @type {HTMLElement} */ element, /** @type {Array<Node | string>} */ ...children) {
+  element.replaceChildren(...children);
+  return element;
 }

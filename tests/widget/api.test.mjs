@@ -2,7 +2,9 @@
 import assert from "node:assert/strict";
 import { afterEach, describe, mock, test } from "node:test";
 
-import { ApiError, createApi } from "../../widget/api.js";
+import { ApiError, createApi, createWrites } from "../../widget/api.js";
+
+const writes = (base) => createWrites(createApi(base));
 
 /** Replace fetch with one that records the request and answers with `status` and `body`. */
 function answer(status, body, headers = {}) {
@@ -45,7 +47,7 @@ describe("createApi", () => {
 
   test("writes send JSON and the bearer token", async () => {
     const calls = answer(200, { up: 1, down: 0, mine: 1 });
-    await createApi("https://c.example/").vote(12, 1, "tok");
+    await writes("https://c.example/").vote(12, 1, "tok");
     assert.equal(calls[0].url, "https://c.example/api/comments/12/vote");
     assert.equal(calls[0].method, "POST");
     assert.equal(calls[0].body, '{"value":1}');
@@ -54,14 +56,14 @@ describe("createApi", () => {
 
   test("204 No Content is null", async () => {
     const calls = answer(204, null);
-    assert.equal(await createApi("https://c.example/").remove(3, "tok"), null);
+    assert.equal(await writes("https://c.example/").remove(3, "tok"), null);
     assert.equal(calls[0].method, "DELETE");
     assert.equal(calls[0].body, undefined);
   });
 
   test("log-out sends an empty JSON body, as every POST must", async () => {
     const calls = answer(204, null);
-    await createApi("https://c.example/").logout("tok");
+    await writes("https://c.example/").logout("tok");
     assert.equal(calls[0].body, "{}");
     assert.equal(calls[0].headers["Content-Type"], "application/json");
   });
@@ -69,7 +71,7 @@ describe("createApi", () => {
   test("an error body becomes an ApiError with its code and message", async () => {
     answer(409, { error: { code: "username_taken", message: "Taken." } });
     await assert.rejects(
-      createApi("https://c.example/").register({ username: "a", password: "b" }),
+      writes("https://c.example/").register({ username: "a", password: "b" }),
       (error) => {
         assert.ok(error instanceof ApiError);
         assert.equal(error.status, 409);
@@ -82,7 +84,7 @@ describe("createApi", () => {
 
   test("a 429 carries the seconds from Retry-After", async () => {
     answer(429, { error: { code: "rate_limited", message: "Slow down." } }, { "Retry-After": "30" });
-    await assert.rejects(createApi("https://c.example/").post({ url: "u", text: "t" }, null), {
+    await assert.rejects(writes("https://c.example/").post({ url: "u", text: "t" }, null), {
       code: "rate_limited",
       retryAfter: 30,
     });

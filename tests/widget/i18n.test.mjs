@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 
-import { createTranslator } from "../../widget/i18n.js";
+import { chooseTranslator, createTranslator } from "../../widget/i18n.js";
 
 const folder = new URL("../../widget/i18n/", import.meta.url);
 const load = (lang) => JSON.parse(readFileSync(new URL(`${lang}.json`, folder), "utf8"));
@@ -61,30 +61,30 @@ describe("texts", () => {
 describe("errors", () => {
   const error = (code, message = "From the server.", retryAfter = 0) => ({ code, message, retryAfter });
 
-  test("known codes are told in the reader's language", () => {
-    assert.equal(english.error(error("invalid_credentials")), "Wrong username or password.");
-    assert.equal(danish.error(error("invalid_credentials")), "Forkert brugernavn eller adgangskode.");
+  test("known codes are told in the reader's language", async () => {
+    assert.equal(await english.error(error("invalid_credentials")), "Wrong username or password.");
+    assert.equal(await danish.error(error("invalid_credentials")), "Forkert brugernavn eller adgangskode.");
   });
 
-  test("a 429 says how long to wait, with the right plural", () => {
-    assert.equal(english.error(error("rate_limited", "", 30)), "Too many requests, try again in 30 seconds.");
-    assert.equal(english.error(error("rate_limited", "", 1)), "Too many requests, try again in 1 second.");
+  test("a 429 says how long to wait, with the right plural", async () => {
+    assert.equal(await english.error(error("rate_limited", "", 30)), "Too many requests, try again in 30 seconds.");
+    assert.equal(await english.error(error("rate_limited", "", 1)), "Too many requests, try again in 1 second.");
     assert.equal(
-      danish.error(error("rate_limited", "", 30)),
+      await danish.error(error("rate_limited", "", 30)),
       "For mange forespørgsler, prøv igen om 30 sekunder.",
     );
   });
 
-  test("a 429 without Retry-After uses the server's words", () => {
-    assert.equal(english.error(error("rate_limited", "Slow down.")), "Slow down.");
+  test("a 429 without Retry-After uses the server's words", async () => {
+    assert.equal(await english.error(error("rate_limited", "Slow down.")), "Slow down.");
   });
 
-  test("an unknown code falls back to the server's message", () => {
-    assert.equal(danish.error(error("something_new", "Something new happened.")), "Something new happened.");
+  test("an unknown code falls back to the server's message", async () => {
+    assert.equal(await danish.error(error("something_new", "Something new happened.")), "Something new happened.");
   });
 
-  test("an unknown code without a message still says something", () => {
-    assert.equal(english.error(error("http_502", "")), en.errors.network);
+  test("an unknown code without a message still says something", async () => {
+    assert.equal(await english.error(error("http_502", "")), en.errors.network);
   });
 
   test("every code of the API contract has a message in every language", () => {
@@ -130,3 +130,52 @@ describe("catalogs", () => {
     });
   }
 });
+
+describe("what loads when", () => {
+  // As the build makes embed.js: English with only the errors told when nothing loads.
+  const builtIn = { ...en, errors: { network: en.errors.network, part_unavailable: en.errors.part_unavailable } };
+  const counting = () => {
+    const loads = [];
+    return { loads, catalogOf: (lang) => (loads.push(lang), lang == "da" ? Promise.resolve(da) : null) };
+  };
+
+  test("the first candidate with a catalog wins; English needs none", async () => {
+    const { loads, catalogOf } = counting();
+    assert.equal((await chooseTranslator(["fr", "da", "en"], builtIn, catalogOf)).lang, "da");
+    assert.deepEqual(loads, ["fr", "da"]);
+    const english = await chooseTranslator(["en", "da"], builtIn, catalogOf);
+    assert.equal(english.lang, "en");
+    assert.deepEqual(loads, ["fr", "da"], "nothing loaded for an English reader");
+  });
+
+  test("a language whose catalog cannot be loaded falls back to English", async () => {
+    const tr = await chooseTranslator(["da", "en"], builtIn, () => Promise.reject(new Error("offline")));
+    assert.equal(tr.lang, "en");
+    assert.equal(tr.t("oldest"), "Oldest first");
+  });
+
+  test("English errors load with the first one told, and only once", async () => {
+    let loads = 0;
+    const more = async () => (loads++, en.errors);
+    const tr = await chooseTranslator(["en"], builtIn, () => null, more);
+    assert.equal(await tr.error({ code: "network" }), en.errors.network);
+    assert.equal(loads, 0, "the network error is told without loading");
+    assert.equal(await tr.error({ code: "text_empty" }), "Write something first.");
+    assert.equal(await tr.error({ code: "invalid_credentials" }), "Wrong username or password.");
+    assert.equal(loads, 1);
+  });
+
+  test("a Danish reader's errors need no English", async () => {
+    let loads = 0;
+    const tr = await chooseTranslator(["da"], builtIn, () => Promise.resolve(da), async () => (loads++, {}));
+    assert.equal(await tr.error({ code: "text_empty" }), da.errors.text_empty);
+    assert.equal(loads, 0);
+  });
+
+  test("when the English errors cannot be loaded, the server's words are told", async () => {
+    const tr = await chooseTranslator(["en"], builtIn, () => null, () => Promise.reject(new Error("offline")));
+    assert.equal(await tr.error({ code: "forbidden", message: "Not yours." }), "Not yours.");
+    assert.equal(await tr.error({ code: "text_empty", message: "" }), en.errors.network);
+  });
+});
+

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, describe, mock, test } from "node:test";
 
-import { openStore } from "../../widget/storage.js";
+import { keepEditToken, openStore } from "../../widget/storage.js";
 
 function fakeStorage() {
   const items = new Map();
@@ -38,7 +38,7 @@ describe("openStore", () => {
 
   test("an edit token works until its window closes", () => {
     const store = openStore("s", fakeStorage());
-    store.keepEditToken(7, "edit-7", 900);
+    keepEditToken(store, 7, "edit-7", 900);
     assert.equal(store.editToken(7), "edit-7");
     assert.equal(store.editToken(8), null);
     mock.timers.tick(899_000);
@@ -50,9 +50,9 @@ describe("openStore", () => {
   test("expired edit tokens are dropped when a new one is kept", () => {
     const storage = fakeStorage();
     const store = openStore("s", storage);
-    store.keepEditToken(1, "old", 10);
+    keepEditToken(store, 1, "old", 10);
     mock.timers.tick(20_000);
-    store.keepEditToken(2, "new", 10);
+    keepEditToken(store, 2, "new", 10);
     assert.deepEqual(Object.keys(JSON.parse(storage.items.get("kommentar:s")).edits), ["2"]);
   });
 

@@ -1,0 +1,70 @@
+var e=`color-scheme:dark;
+--kt:var(--kommentar-text,#e8eaed);--km:var(--kommentar-muted,#a9b2bc);
+--kb:var(--kommentar-background,#16191d);--ks:var(--kommentar-surface,#242930);
+--kl:var(--kommentar-border,#353c45);--ki:var(--kommentar-input-border,#7d8792);
+--ka:var(--kommentar-accent,#8cbcff);--kat:var(--kommentar-accent-text,#0b1422);
+--kh:var(--kommentar-highlight,#3d3518);--ke:var(--kommentar-error,#ff9b8f)`,r=`
+:host{display:block}
+.k{color-scheme:light;
+--kt:var(--kommentar-text,#1d2125);--km:var(--kommentar-muted,#59616a);
+--kb:var(--kommentar-background,#fff);--ks:var(--kommentar-surface,#f1f3f5);
+--kl:var(--kommentar-border,#dde1e6);--ki:var(--kommentar-input-border,#7f8790);
+--ka:var(--kommentar-accent,#0b57a4);--kat:var(--kommentar-accent-text,#fff);
+--kh:var(--kommentar-highlight,#fff3c4);--ke:var(--kommentar-error,#b3261e);
+color:var(--kt);background:var(--kb);font-family:var(--kommentar-font,inherit);
+font-size:var(--kommentar-font-size,1rem);line-height:1.55;padding:var(--kommentar-padding,0);
+overflow-wrap:anywhere}
+.k[data-theme=dark]{${e}}
+@media(prefers-color-scheme:dark){.k[data-theme=auto]{${e}}}
+*{box-sizing:border-box}
+[hidden]{display:none!important}
+:focus-visible{outline:2px solid var(--ka);outline-offset:2px}
+button{font:inherit;color:inherit;background:none;border:0;border-radius:6px;padding:.35em .6em;cursor:pointer}
+button:enabled:not(.link,.primary,[aria-pressed=true]):hover{background:var(--ks)}
+header{display:flex;flex-wrap:wrap;align-items:center;justify-content:space-between;gap:.6em 1em;padding-bottom:.7em;border-bottom:2px solid var(--kt)}
+h2{margin:0;font-size:1.4em;line-height:1.2}
+.sort{display:flex;flex-wrap:wrap;gap:.3em}
+.sort button{font-size:.875em;color:var(--km);border:1px solid var(--kl);border-radius:99px;padding:.3em .85em}
+.sort [aria-pressed=true]{background:var(--kt);border-color:var(--kt);color:var(--kb)}
+.c{border-top:1px solid var(--kl);padding-top:1.1em}
+.list>.c:first-child{border:0}
+.self{padding-bottom:.5em;border-radius:6px}
+.self>.note{font-style:italic}
+.hl>.self{background:var(--kh);box-shadow:0 0 0 .5em var(--kh)}
+.replies,.c>form{margin-left:min(1.2em,1.5vw);padding-left:min(1em,3vw);border-left:2px solid var(--kl)}
+.replies:empty{display:none}
+.replies>.c{border:0;padding-top:.5em}
+.replies.flat{margin:0;padding:0;border:0}
+.meta{display:flex;flex-wrap:wrap;align-items:center;gap:0 .6em;font-size:.9em;color:var(--km)}
+.author{font-weight:700;color:var(--kt);font-size:1.05em}
+.meta a{color:inherit;text-decoration:none}
+.body{margin:.45em 0 .3em}
+.body>*{margin:0 0 .75em}
+.body>:last-child{margin-bottom:0}
+.draft{white-space:pre-line}
+.body a{color:var(--ka)}
+blockquote{padding:.1em 0 .1em .9em;border-left:3px solid var(--kl);color:var(--km)}
+code,pre{font:.9em ui-monospace,monospace;background:var(--ks);border-radius:4px}
+pre{padding:.75em;overflow:auto}
+.actions{display:flex;flex-wrap:wrap;align-items:center;margin-left:-.6em;font-size:.875em}
+.actions button{color:var(--km)}
+.vote{display:inline-flex;align-items:center;gap:.35em;font-variant-numeric:tabular-nums}
+.vote:before{content:"";width:.4em;height:.4em;margin:.2em .1em 0;border:solid;border-width:2px 2px 0 0;transform:rotate(-45deg)}
+[part=vote-down]:before{margin:0 .1em .2em;transform:rotate(135deg)}
+.actions [aria-pressed=true]{color:var(--ka);font-weight:700;background:var(--ks)}
+.more{display:block;width:100%;margin:1em 0;border:1px solid var(--kl);font-weight:600}
+.compose{margin-top:1.25em;padding-top:1.25em;border-top:1px solid var(--kl)}
+form{display:grid;gap:.7em;margin:.5em 0 1em}
+label{display:grid;gap:.3em;font-weight:600;font-size:.9em}
+input,textarea{font:inherit;font-weight:400;font-size:1rem;color:var(--kt);background:var(--kb);border:1px solid var(--ki);border-radius:6px;padding:.55em .7em;width:100%}
+textarea{min-height:7em;resize:vertical}
+input:focus,textarea:focus{border-color:var(--ka);outline:1px solid var(--ka);outline-offset:0}
+.hint,.note{margin:0;color:var(--km);font-size:.875em}
+.row{display:flex;flex-wrap:wrap;align-items:center;gap:.6em}
+.primary{background:var(--ka);color:var(--kat);font-weight:600;padding:.55em 1.2em}
+.link{color:var(--ka);text-decoration:underline;padding:0;font-weight:600}
+.err{color:var(--ke);font-weight:600;margin:.3em 0}
+.err:empty,.empty{display:none}
+.list:empty+.empty{display:block;padding:1em 0}
+.vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+`;export{r as STYLESHEET};

@@ -1,0 +1,166 @@
+"""embed.js loads the rest of the widget from its server when a reader needs it: languages,
+the stylesheet, the actions, the account forms, the count badges. These tests watch what is
+fetched when, check it under the strict Content-Security-Policy example, and make chunks
+fail to show that a reader always gets words, never a blank section."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the browser fixture skips (or fails in CI) with the reason
+    expect = None
+
+DANISH = json.loads((Path(__file__).resolve().parents[2] / "widget/i18n/da.json").read_text())
+
+# Every text the widget ever shows, recorded from the moment its shadow root exists.
+RECORD_TEXTS = """
+window.kommentarTexts = [];
+const attach = Element.prototype.attachShadow;
+Element.prototype.attachShadow = function (init) {
+    const root = attach.call(this, init);
+    new MutationObserver(() => window.kommentarTexts.push(root.textContent))
+        .observe(root, {childList: true, subtree: true, characterData: true});
+    return root;
+};
+"""
+
+
+def chunks_fetched(page) -> list[str]:
+    """Record the widget's chunks (embed/<name>.js) as the page asks for them."""
+    fetched: list[str] = []
+    page.on("request", lambda request: fetched.extend(
+        re.findall(r"/embed/([a-z-]+)\.js", request.url)))
+    return fetched
+
+
+def fail(page, chunk: str):
+    """Make the server unreachable for one chunk, as a dropped connection would."""
+    page.route(re.compile(rf"/embed/{chunk}\.js"), lambda route: route.abort())
+
+
+def test_a_first_render_loads_only_the_stylesheet_and_reading_waits_for_nothing(blog, page):
+    site, seed = blog()
+    anna = seed.comment("blog-post.html", "Good bread.", name="Anna")
+    fetched = chunks_fetched(page)
+    page.goto(f"{site.url}/blog-post.html")
+    expect(page.locator("[part=count]")).to_have_text("Comments (1)")
+    assert fetched == ["stylesheet"]
+    # The actions load when the pointer reaches the thread, and a vote works at once.
+    up = page.locator(f"#comment-{anna['id']} [part=vote-up]")
+    up.click()
+    expect(up).to_have_attribute("aria-pressed", "true")
+    assert "actions" in fetched
+    assert "account" not in fetched and "da" not in fetched and "en-errors" not in fetched
+
+
+def test_a_danish_page_never_shows_english(blog, page):
+    site, seed = blog(anonymous=False)
+    sofie = seed.account("sofie")
+    seed.comment("news-da.html", "Hvem holder øje med dem, der kigger?", token=sofie)
+    page.add_init_script(RECORD_TEXTS)
+    fetched = chunks_fetched(page)
+    page.goto(f"{site.url}/news-da.html")
+    expect(page.locator("[part=count]")).to_have_text("Kommentarer (1)")
+    assert "da" in fetched
+    seen = " ".join(page.evaluate("window.kommentarTexts"))
+    for english in ("Loading comments", "Comments (", "Oldest first", "create an account", "Reply"):
+        assert english not in seen, english
+    assert DANISH["loading"] in seen  # the first words shown were Danish already
+
+
+def test_the_chunks_work_under_the_strict_csp_example(blog, page):
+    site, seed = blog()
+    anna = seed.comment("strict-csp.html", "Still here under a strict policy.", name="Anna")
+    seed.account("ingrid", "bread and butter pudding")
+    fetched = chunks_fetched(page)
+    page.goto(f"{site.url}/strict-csp.html")
+    expect(page.locator("[part=count]")).to_have_text("Comments (1)")
+    expect(page.locator("[part=thread]")).to_have_css("line-height", re.compile(r"px"))
+    up = page.locator(f"#comment-{anna['id']} [part=vote-up]")
+    up.click()
+    expect(up).to_have_attribute("aria-pressed", "true")
+    compose = page.locator(".compose")
+    compose.locator("[part=login]").click()
+    compose.get_by_label("Username").fill("ingrid")
+    compose.get_by_label("Password").fill("bread and butter pudding")
+    compose.locator("form").get_by_role("button", name="Log in").click()
+    expect(compose).to_contain_text("Signed in as ingrid")
+    assert {"stylesheet", "actions", "account"} <= set(fetched)
+    # the page fixture fails the test on any Content-Security-Policy violation
+
+
+def test_sign_in_forms_that_cannot_load_say_so_in_danish_and_load_on_the_next_try(blog, page):
+    site, seed = blog(anonymous=False)
+    seed.account("sofie", "bread and butter pudding")
+    fail(page, "account")
+    page.goto(f"{site.url}/news-da.html")
+    expect(page.locator("[part=count]")).to_have_text("Kommentarer (0)")
+    compose = page.locator(".compose")
+    compose.locator("[part=login]").click()
+    expect(compose.locator("[part=error]")).to_have_text(
+        "Denne del af kommentarerne kunne ikke hentes. Prøv igen.")
+    page.unroute(re.compile(r"/embed/account\.js"))
+    compose.locator("[part=login]").click()
+    expect(compose.get_by_label("Brugernavn")).to_be_focused()
+    expect(compose.locator("[part=error]")).to_have_count(1)  # the form's own, empty
+    expect(compose.locator("[part=error]")).to_have_text("")
+
+
+def test_a_vote_whose_actions_cannot_load_says_so_and_works_on_the_next_try(blog, page):
+    site, seed = blog()
+    anna = seed.comment("blog-post.html", "Vote on me.", name="Anna")
+    fail(page, "actions")
+    page.goto(f"{site.url}/blog-post.html")
+    expect(page.locator("[part=count]")).to_have_text("Comments (1)")
+    comment = page.locator(f"#comment-{anna['id']}")
+    comment.locator("[part=vote-up]").click()
+    expect(comment.locator("[part=error]")).to_have_text(
+        "This part of the comments could not be loaded. Try again.")
+    expect(comment.locator("[part=vote-up]")).to_have_attribute("aria-pressed", "false")
+    page.unroute(re.compile(r"/embed/actions\.js"))
+    comment.locator("[part=vote-up]").click()
+    expect(comment.locator("[part=vote-up]")).to_have_attribute("aria-pressed", "true")
+
+
+def test_a_language_that_cannot_load_falls_back_to_english(blog, page):
+    site, seed = blog(anonymous=False)
+    seed.comment("news-da.html", "Hvem holder øje?", token=seed.account("sofie"))
+    fail(page, "da")
+    page.goto(f"{site.url}/news-da.html")
+    expect(page.locator("[part=count]")).to_have_text("Comments (1)")
+    expect(page.get_by_text("Hvem holder øje?")).to_be_visible()
+
+
+def test_a_thread_whose_stylesheet_cannot_load_still_shows(blog, page):
+    site, seed = blog()
+    seed.comment("blog-post.html", "Plain, but here.", name="Anna")
+    fail(page, "stylesheet")
+    page.goto(f"{site.url}/blog-post.html")
+    expect(page.locator("[part=count]")).to_have_text("Comments (1)")
+    expect(page.get_by_text("Plain, but here.")).to_be_visible()
+    expect(page.locator(".compose form").get_by_label("Your comment")).to_be_visible()
+
+
+def test_english_error_messages_load_with_the_first_error(blog, page):
+    site, _ = blog()
+    fetched = chunks_fetched(page)
+    page.goto(f"{site.url}/blog-post.html")
+    expect(page.locator("[part=count]")).to_have_text("Comments (0)")
+    form = page.locator(".compose form")
+    form.get_by_label("Name").fill("Dana")
+    form.get_by_role("button", name="Post comment").click()
+    expect(form.locator("[part=error]")).to_have_text("Write something first.")
+    assert fetched.count("en-errors") == 1
+
+
+def test_count_badges_load_their_code_and_no_stylesheet(blog, page):
+    site, seed = blog()
+    seed.comment("blog-post.html", "One.", name="Anna")
+    fetched = chunks_fetched(page)
+    page.goto(f"{site.url}/listing.html")
+    expect(page.locator("[data-kommentar-count]").first).to_have_text(re.compile(r"\d+ comments?"))
+    assert "counts" in fetched and "stylesheet" not in fetched

@@ -1,0 +1,97 @@
+// The widget's build: embed.js, the one classic script a site adds, and the chunks it loads
+// on demand from the same server, in embed/: one per language other than English
+// (widget/i18n/<lang>.json -> embed/<lang>.js), the English error messages but the few a
+// first render may need (embed/en-errors.js), and the account forms (embed/account.js).
+// Chunks are ES modules for import(). They are built first: embed.js carries their names
+// with a hash of their bytes (`da.js?v=…`), so a reader never mixes a new embed.js with an
+// old chunk from the browser cache. Deterministic: the same sources give the same bytes.
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { build } from "esbuild";
+
+const root = new URL("../", import.meta.url);
+const widget = new URL("widget/", root);
+const out = new URL("embed/", root);
+
+const common = {
+  bundle: true,
+  minify: true,
+  target: "es2020",
+  charset: "utf8",
+  legalComments: "none",
+  logLevel: "warning",
+  write: false,
+};
+
+/** Bundle one entry point; its bytes. */
+async function bundle(/** @type {import("esbuild").BuildOptions} */ options) {
+  const result = await build({ ...common, ...options });
+  return result.outputFiles[0].contents;
+}
+
+// Told without loading anything: a server that cannot be reached serves no chunk either.
+const BUILT_IN_ERRORS = ["network", "part_unavailable"];
+const english = JSON.parse(readFileSync(new URL("i18n/en.json", widget), "utf8"));
+const builtIn = Object.fromEntries(BUILT_IN_ERRORS.map((code) => [code, english.errors[code]]));
+const later = Object.fromEntries(Object.entries(english.errors).filter(([code]) => !(code in builtIn)));
+
+/** embed.js gets en.json with only the built-in error messages. */
+/** @type {import("esbuild").Plugin} */
+const englishFirst = {
+  name: "english-first",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]i18n[\\/]en\.json$/ }, () => ({
+      contents: JSON.stringify({ ...english, errors: builtIn }),
+      loader: "json",
+    }));
+  },
+};
+
+const languages = readdirSync(new URL("i18n/", widget))
+  .filter((file) => file.endsWith(".json") && file != "en.json")
+  .map((file) => file.slice(0, -".json".length))
+  .sort();
+
+/** @type {Record<string, Uint8Array>} chunk file name -> bytes */
+const chunks = {};
+for (const lang of languages) {
+  chunks[`${lang}.js`] = await bundle({
+    stdin: { contents: `export { default } from "./i18n/${lang}.json";`, resolveDir: widget.pathname },
+    format: "esm",
+  });
+}
+chunks["en-errors.js"] = await bundle({
+  stdin: { contents: `export default ${JSON.stringify(later)};` },
+  format: "esm",
+});
+// Modules that are chunks as they are: each names what it is for in its first lines.
+for (const module of ["stylesheet", "counts", "actions", "account"]) {
+  chunks[`${module}.js`] = await bundle({ entryPoints: [new URL(`${module}.js`, widget).pathname], format: "esm" });
+}
+
+/** @type {Record<string, string>} chunk name -> its address under embed/, versioned */
+const names = {};
+for (const [file, bytes] of Object.entries(chunks)) {
+  names[file.slice(0, -".js".length)] = `${file}?v=${version(bytes)}`;
+}
+
+const embed = await bundle({
+  entryPoints: [new URL("main.js", widget).pathname],
+  format: "iife",
+  define: { KOMMENTAR_CHUNKS: JSON.stringify(names) },
+  plugins: [englishFirst],
+});
+
+rmSync(out, { recursive: true, force: true }); // a language removed leaves no stale chunk
+mkdirSync(out);
+for (const [file, bytes] of Object.entries(chunks)) writeFileSync(new URL(file, out), bytes);
+writeFileSync(new URL("embed.js", root), embed);
+
+/**
+ * The version a chunk's address carries: the start of the SHA-256 of its bytes, the same
+ * one the server computes (backend/kommentar/static.py) to cache a current chunk for good.
+ * @param {Uint8Array} bytes
+ */
+function version(bytes) {
+  return createHash("sha256").update(bytes).digest("hex").slice(0, 12);
+}

@@ -1,0 +1,60 @@
+/**
+ * What a first render does not need, loaded on demand from the server embed.js came from:
+ * other languages than English, English error messages, the thread's actions and the
+ * account forms. The build (build.mjs) writes each chunk to embed/ and replaces
+ * KOMMENTAR_CHUNKS with their versioned names.
+ */
+
+import { ApiError } from "./api.js";
+
+/** @type {Record<string, string>} chunk name ("da", "account") -> file under embed/ */
+const CHUNKS = typeof KOMMENTAR_CHUNKS == "object" ? KOMMENTAR_CHUNKS : {};
+
+/** Whether the build made a chunk of this name, e.g. a language's catalog. */
+export function hasChunk(/** @type {string} */ name) {
+  return Object.hasOwn(CHUNKS, name);
+}
+
+let attempt = 0;
+
+/**
+ * Import a chunk as an ES module from `server` (the folder embed.js was loaded from).
+ * import() keeps to the page's script-src, which already allows this server. A failure is
+ * an ApiError with the code `part_unavailable`, which the widget tells in words.
+ * @param {string} server
+ * @param {string} name
+ * @returns {Promise<any>}
+ */
+export function loadChunk(server, name) {
+  const url = new URL("embed/" + CHUNKS[name], server);
+  // A failed import() may be remembered by the browser: a retry asks for a fresh address.
+  if (attempt) url.searchParams.set("retry", String(attempt));
+  return import(url.href).catch(() => {
+    attempt++;
+    throw new ApiError(0, "part_unavailable", "");
+  });
+}
+
+/**
+ * An object with the methods of what `load` gives, loaded the first time one is called or
+ * `ready()` is; every method returns a promise. After a failed load the next call tries again.
+ * @template T
+ * @param {() => Promise<T>} load
+ * @returns {T & {ready: () => Promise<T>}}
+ */
+export function onDemand(load) {
+  /** @type {Promise<T> | null} */
+  let loading = null;
+  const ready = () =>
+    (loading ||= load().catch((failure) => {
+      loading = null;
+      throw failure;
+    }));
+  const methods = /** @type {any} */ ({ ready });
+  /** @param {string} name */
+  const later =
+    (name) =>
+    async (/** @type {any[]} */ ...args) =>
+      /** @type {any} */ (await ready())[name](...args);
+  return new Proxy(methods, { get: (_, name) => methods[name] || later(String(name)) });
+}
