@@ -13,7 +13,7 @@ from flask import current_app, g, request
 
 from .. import tokens
 from ..comments import Author, Policy
-from ..errors import Invalid, NotFound, Unauthorized
+from ..errors import Invalid, NotFound, Unauthorized, UnsupportedMediaType
 from ..models import MAX_ID, User
 
 
@@ -22,7 +22,11 @@ def _reject_constant(name: str) -> None:
 
 
 def body() -> dict[str, Any]:
-    """The request's JSON object, or Invalid (a 400) for anything else."""
+    """The request's JSON object; a 415 without a JSON content type, a 400 for anything else.
+
+    Routes that read no body (log-out) never call this: a body sent to them is ignored."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the request body as application/json.")
     raw = request.get_data(cache=True)
     try:
         data = json.loads(raw, parse_constant=_reject_constant)
