@@ -21,6 +21,12 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _number(text: str) -> int | float:
+    # JSON has one number type: 38.0 is the integer 38, as JSON Schema (and the document) reads it.
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
 def body() -> dict[str, Any]:
     """The request's JSON object; a 415 without a JSON content type, a 400 for anything else.
 
@@ -29,7 +35,7 @@ def body() -> dict[str, Any]:
         raise UnsupportedMediaType("Send the request body as application/json.")
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_constant=_reject_constant, parse_float=_number)
     except (ValueError, RecursionError):
         raise Invalid("The request body must be a JSON object in UTF-8.",
                       code="invalid_json") from None
