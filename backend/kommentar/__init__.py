@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, api, compress, cors, db, errors, headers, limits, static
+from . import admin, api, compress, cors, db, errors, headers, landing, limits, static
 from . import config as settings
 from .cache import DocumentCache
 from .comments import Policy
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     api.init_app(app)
     static.init_app(app)
+    landing.init_app(app)
     admin.init_app(app)
     limits.init_app(app)  # last: it wraps the views the blueprints registered
     return app
