@@ -32,7 +32,10 @@ def _free_port() -> int:
 def _server(folder: Path, port: int, log) -> subprocess.Popen:
     env = {**os.environ, "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
            "KOMMENTAR_ORIGINS": SITE, "KOMMENTAR_RATELIMIT": "false",
-           "KOMMENTAR_SPAM_MIN_SECONDS": "0",
+           # What a valid case posts is published, so the stateful phase can read it back:
+           # no form-age, duplicate or link-count rule turns the fuzzer's writes into spam.
+           "KOMMENTAR_SPAM_MIN_SECONDS": "0", "KOMMENTAR_SPAM_DUPLICATE_WINDOW": "0",
+           "KOMMENTAR_SPAM_MAX_LINKS": "1000000",
            "KOMMENTAR_DATABASE_URL": f"sqlite:///{folder / 'fuzz.db'}"}
     env.pop("KOMMENTAR_CONFIG", None)
     return subprocess.Popen(
