@@ -60,7 +60,7 @@ def _schemathesis(url: str, folder: Path, args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the fuzzer against a fresh server; the exit status is schemathesis's."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-examples", type=int, default=100,
+    parser.add_argument("--max-examples", type=int, default=50,
                         help="test cases per operation and phase")
     parser.add_argument("--seed", type=int, help="repeat an earlier run's cases")
     args = parser.parse_args(argv)
