@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from support import SITE
+from support import SITE, http_json
 
 POST = f"{SITE}/post"
 JSON = {"Origin": SITE, "Content-Type": "application/json"}
@@ -96,3 +96,15 @@ def test_a_failed_write_leaves_nothing_behind(api):
                                           "parent": 12345})
     assert response.status_code == 400
     assert Thread.select().count() == 0
+
+
+def test_an_over_long_url_is_a_json_414_from_the_real_server_too(start_server):
+    """gunicorn's own limit would answer an HTML page; the app answers instead, in JSON."""
+    server = start_server()
+    status, headers, answer = http_json("GET", f"{server.url}/api/threads?url={POST}?q="
+                                        + "x" * 9000)
+    assert status == 414 and headers["Content-Type"] == "application/json"
+    assert answer["error"]["code"] == "too_long"
+    query = "&".join(f"url={POST}/{n}/" + "x" * 200 for n in range(30))
+    status, _, _ = http_json("GET", f"{server.url}/api/counts?{query}")
+    assert status == 200  # 7,000 bytes: over gunicorn's default 4094-byte line, within 8190

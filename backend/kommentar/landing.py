@@ -16,13 +16,17 @@ from pathlib import Path
 
 from flask import current_app, render_template, request
 
-# The page's whole style, inline and allowed by its hash: nothing else may load.
-STYLE = Path(__file__).with_name("templates") / "landing.css"
-# Jinja drops an included file's last newline; the hash is of what the page really holds.
-_STYLE_HASH = base64.b64encode(
-    hashlib.sha256(STYLE.read_text("utf-8").removesuffix("\n").encode()).digest()).decode()
-POLICY = (f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; base-uri 'none'; "
-          "form-action 'none'; frame-ancestors 'none'")
+STYLE = Path(__file__).with_name("templates") / "landing.css"  # included inline by the page
+
+
+def policy() -> str:
+    """The page's Content-Security-Policy: nothing may load, and only its own inline style
+    applies, allowed by its hash."""
+    # Jinja drops an included file's last newline; the hash is of what the page really holds.
+    style = STYLE.read_text("utf-8").removesuffix("\n").encode()
+    digest = base64.b64encode(hashlib.sha256(style).digest()).decode()
+    return (f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; "
+            "form-action 'none'; frame-ancestors 'none'")
 
 
 def version() -> str:
@@ -35,6 +39,9 @@ def version() -> str:
 
 def init_app(app) -> None:
     """Add the ``GET /`` page."""
+    headers = {"Content-Type": "text/html; charset=utf-8", "Content-Security-Policy": policy(),
+               "X-Frame-Options": "DENY",
+               "Cache-Control": "no-store"}  # the snippet follows the address asked for
 
     @app.get("/")
     def landing():
@@ -42,6 +49,4 @@ def init_app(app) -> None:
         snippet = f'<script src="{script}" async></script>\n<div data-kommentar></div>'
         html = render_template("landing.html", version=version(),
                                snippet=snippet, origins=current_app.config["ORIGINS"])
-        return html, 200, {"Content-Type": "text/html; charset=utf-8",
-                           "Content-Security-Policy": POLICY, "X-Frame-Options": "DENY",
-                           "Cache-Control": "no-store"}  # the snippet follows the Host header
+        return html, 200, headers
