@@ -57,9 +57,11 @@ check-embed: node_modules/.installed
 		rm -rf embed && cp -r node_modules/.committed/embed node_modules/.committed/embed.js .; \
 		echo "embed.js or embed/ is stale: run 'make build' and commit them"; exit 1; }
 
-## fuzz: the property-based API fuzzing with 500 fresh cases per operation (make test runs 25)
+## fuzz: schemathesis run --checks all, every phase (stateful too), signed in, against a live
+## server on a free port with a temporary database, stopped at the end (tests/fuzz/live.py);
+## fresh random cases, a few minutes. make test runs 25 fixed cases per operation in process
 fuzz: $(BIN)/.installed
-	KOMMENTAR_FUZZ_EXAMPLES=500 $(BIN)/pytest -q tests/test_fuzz.py
+	$(BIN)/python tests/fuzz/live.py --max-examples 50
 
 ## bench: Kommentar against Isso 0.14 and a bare-Flask ceiling over HTTP with wrk, the mixed
 ## load, a 1,000,000-comment database (SQLite, PostgreSQL if reachable), then the moderation

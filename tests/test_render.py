@@ -5,9 +5,14 @@ from html.parser import HTMLParser
 
 import pytest
 
-from kommentar.render import ALLOWED_TAGS, LINK_REL, render, sanitise
+from kommentar.render import render, sanitise
 
-REL = f'rel="{LINK_REL}"'
+# What a comment may hold, written out here rather than imported from the code under test,
+# so that widening the allow-list in render.py fails these tests until they agree.
+ALLOWED = {"p": set(), "br": set(), "em": set(), "strong": set(), "del": set(), "code": set(),
+           "pre": set(), "blockquote": set(), "ul": set(), "ol": {"start"}, "li": set(),
+           "a": {"href", "rel"}}
+REL = 'rel="nofollow ugc noopener noreferrer"'
 
 
 @pytest.mark.parametrize(
@@ -202,8 +207,8 @@ def assert_harmless(html):
     for markup in FORBIDDEN_MARKUP:
         assert markup not in html.lower()
     for tag, attributes in _Elements(html).elements:
-        assert tag in ALLOWED_TAGS
-        assert set(attributes) <= {"href", "rel", "start"}
+        assert tag in ALLOWED
+        assert set(attributes) <= ALLOWED[tag]
         if "href" in attributes:
             assert re.match(r"(https?|mailto):", attributes["href"])
 
@@ -265,3 +270,31 @@ def test_rendering_is_stable(source):
 
 def test_empty_comment_renders_empty():
     assert render("") == ""
+
+
+# Every element HTML has that a comment might try, beyond the allowed ones.
+OTHER_TAGS = ["abbr", "address", "article", "aside", "audio", "b", "base", "bdi", "bdo",
+              "button", "canvas", "caption", "cite", "col", "dd", "details", "dfn", "dialog",
+              "div", "dl", "dt", "embed", "fieldset", "figure", "font", "footer", "form", "h1",
+              "h2", "h3", "h4", "h5", "h6", "header", "hr", "i", "iframe", "img", "input", "ins",
+              "kbd", "label", "link", "main", "mark", "meta", "nav", "object", "picture",
+              "q", "s", "samp", "section", "select", "small", "source", "span", "sub",
+              "summary", "sup", "table", "tbody", "td", "template", "textarea", "tfoot", "th",
+              "thead", "time", "tr", "u", "var", "video", "wbr"]
+
+
+@pytest.mark.parametrize("tag", sorted(ALLOWED))
+def test_an_allowed_element_is_kept_with_exactly_its_allowed_attributes(tag):
+    attributes = ('href="https://example.com" start="3" class="x" id="y" title="t" '
+                  'style="color:red" lang="en" onclick="alert(1)"')
+    closing = "" if tag == "br" else f"x</{tag}>"  # a void element has no end tag
+    elements = _Elements(sanitise(f"<{tag} {attributes}>{closing}")).elements
+    assert [name for name, _ in elements] == [tag]
+    kept = {"href": "https://example.com", "start": "3",
+            "rel": "nofollow ugc noopener noreferrer"}
+    assert elements[0][1] == {name: kept[name] for name in ALLOWED[tag]}
+
+
+@pytest.mark.parametrize("tag", OTHER_TAGS)
+def test_any_other_element_is_dropped(tag):
+    assert _Elements(sanitise(f"<{tag}>x</{tag}>")).elements == []

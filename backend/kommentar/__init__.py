@@ -7,7 +7,19 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import admin, api, compress, cors, db, errors, headers, migrations, ratelimits, static
+from . import (
+    admin,
+    api,
+    compress,
+    cors,
+    db,
+    errors,
+    headers,
+    landing,
+    migrations,
+    ratelimits,
+    static,
+)
 from . import config as settings
 from .api.request import client_key
 from .cache import DocumentCache
@@ -37,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     headers.init_app(app)
     api.init_app(app)
     static.init_app(app)
+    landing.init_app(app)
     admin.init_app(app)
     ratelimits.init_app(app, client_key)  # last: it wraps the views the blueprints registered
     return app

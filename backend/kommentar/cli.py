@@ -104,6 +104,9 @@ def serve(config_path: str | None, host: str, port: int, workers: int, threads: 
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
             self.cfg.set("accesslog", "-")
             self.cfg.set("timeout", 30)
+            # No cut-off of gunicorn's own (an HTML 414 at 4094 bytes): the app refuses an
+            # over-long request line itself, as JSON (errors.MAX_TARGET_BYTES).
+            self.cfg.set("limit_request_line", 0)
 
         def load(self):
             return app

@@ -4,15 +4,16 @@ on writes.
 Only the configured site origins, compared exactly on scheme, host and port, get
 ``Access-Control-Allow-Origin`` (never ``*``, never ``null``, never an unknown
 origin reflected back). CORS only limits what a foreign page may *read*; a simple
-cross-site POST would still reach us, so every write also checks ``Origin`` here
-and must carry a JSON body (which no simple form post can).
+cross-site POST would still reach us, so every write also checks ``Origin`` here,
+and every body a view reads must be JSON (``api.request.body``), which no simple
+form post can send.
 """
 
 from __future__ import annotations
 
 from flask import request
 
-from .errors import Forbidden, KommentarError, UnsupportedMediaType
+from .errors import Forbidden, KommentarError
 
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
@@ -39,13 +40,13 @@ def init_app(app) -> None:
     def _check_origin() -> None:
         if request.method not in WRITES or not request.path.startswith("/api/"):
             return
+        if request.routing_exception is not None:
+            return  # no such route or method: the view's 404 or 405 (with Allow) comes first
         origin = request.headers.get("Origin")  # scripts send none: no ambient credential rides
         if origin is not None and origin != request.host_url.rstrip("/") \
                 and not _allowed(origin, origins):
             raise Forbidden("Requests from this site are not accepted.",
                             code="origin_not_allowed")
-        if request.method != "DELETE" and not request.is_json:
-            raise UnsupportedMediaType("Send the request body as application/json.")
 
     @app.after_request
     def _cors(response):

@@ -70,10 +70,26 @@ def reply(status: int, code: str, message: str, headers=None):
     return response
 
 
+# The longest request target (path and query string, as sent) the server reads: what proxies
+# commonly pass (nginx's 8 KiB header buffers) and gunicorn's own ceiling. Longer is a 414.
+MAX_TARGET_BYTES = 8190
+
+
+def _target_bytes(environ) -> int:
+    return len(environ.get("PATH_INFO", "").encode("latin-1", "replace")) \
+        + len(environ.get("QUERY_STRING", ""))
+
+
 def init_app(app) -> None:
     """Answer every error, ours or the framework's, in the one JSON shape."""
+    from flask import request
     from peewee import OperationalError
-    from werkzeug.exceptions import HTTPException
+    from werkzeug.exceptions import HTTPException, RequestURITooLarge
+
+    @app.before_request
+    def _target_length() -> None:
+        if _target_bytes(request.environ) > MAX_TARGET_BYTES:
+            raise RequestURITooLarge(f"The URL is longer than {MAX_TARGET_BYTES} bytes.")
 
     @app.errorhandler(KommentarError)
     def _domain(error: KommentarError):
@@ -105,6 +121,7 @@ HTTP_CODES = {
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
+    414: "too_long",
     415: "unsupported_media_type",
     429: "rate_limited",
 }

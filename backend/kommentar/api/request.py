@@ -15,7 +15,7 @@ from flask import current_app, g, request
 from .. import tokens
 from ..accounts import account_key, username_key
 from ..comments import Author, Policy, anonymous_voter
-from ..errors import Invalid, KommentarError, NotFound, Unauthorized
+from ..errors import Invalid, KommentarError, NotFound, Unauthorized, UnsupportedMediaType
 from ..holds import address_key
 from ..models import MAX_ID, User
 
@@ -24,11 +24,21 @@ def _reject_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
+def _number(text: str) -> int | float:
+    # JSON has one number type: 38.0 is the integer 38, as JSON Schema (and the document) reads it.
+    number = float(text)
+    return int(number) if number.is_integer() else number
+
+
 def body() -> dict[str, Any]:
-    """The request's JSON object, or Invalid (a 400) for anything else."""
+    """The request's JSON object; a 415 without a JSON content type, a 400 for anything else.
+
+    Routes that read no body (log-out) never call this: a body sent to them is ignored."""
+    if not request.is_json:
+        raise UnsupportedMediaType("Send the request body as application/json.")
     raw = request.get_data(cache=True)
     try:
-        data = json.loads(raw, parse_constant=_reject_constant)
+        data = json.loads(raw, parse_constant=_reject_constant, parse_float=_number)
     except (ValueError, RecursionError):
         raise Invalid("The request body must be a JSON object in UTF-8.",
                       code="invalid_json") from None
