@@ -1,13 +1,16 @@
-// The widget's build: embed.js, the one classic script a site adds, and the chunks it loads
-// on demand from the same server, in embed/: one per language other than English
+// The widget's build: embed.js, the one classic script a site adds (with the stylesheet,
+// minified, and English: all a first render of an English thread needs), and the chunks it
+// loads on demand from the same server, in embed/: one per language other than English
 // (widget/i18n/<lang>.json -> embed/<lang>.js), the English error messages but the few a
-// first render may need (embed/en-errors.js), and the account forms (embed/account.js).
+// first render may need (embed/en-errors.js), what the buttons and forms do
+// (embed/actions.js), the account forms (embed/account.js) and count badges (counts.js).
 // Chunks are ES modules for import(). They are built first: embed.js carries their names
 // with a hash of their bytes (`da.js?v=…`), so a reader never mixes a new embed.js with an
 // old chunk from the browser cache. Deterministic: the same sources give the same bytes.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { build } from "esbuild";
+import { pathToFileURL } from "node:url";
+import { build, transform } from "esbuild";
 
 const root = new URL("../", import.meta.url);
 const widget = new URL("widget/", root);
@@ -47,6 +50,19 @@ const englishFirst = {
   },
 };
 
+/** embed.js gets the stylesheet minified as CSS (stylesheet.js keeps it readable). */
+/** @type {import("esbuild").Plugin} */
+const minifiedStylesheet = {
+  name: "minified-stylesheet",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]stylesheet\.js$/ }, async ({ path }) => {
+      const { STYLESHEET } = await import(pathToFileURL(path).href);
+      const css = await transform(STYLESHEET, { loader: "css", minify: true });
+      return { contents: `export const STYLESHEET = ${JSON.stringify(css.code.trim())};`, loader: "js" };
+    });
+  },
+};
+
 const languages = readdirSync(new URL("i18n/", widget))
   .filter((file) => file.endsWith(".json") && file != "en.json")
   .map((file) => file.slice(0, -".json".length))
@@ -65,7 +81,7 @@ chunks["en-errors.js"] = await bundle({
   format: "esm",
 });
 // Modules that are chunks as they are: each names what it is for in its first lines.
-for (const module of ["stylesheet", "counts", "actions", "account"]) {
+for (const module of ["counts", "actions", "account"]) {
   chunks[`${module}.js`] = await bundle({ entryPoints: [new URL(`${module}.js`, widget).pathname], format: "esm" });
 }
 
@@ -79,7 +95,7 @@ const embed = await bundle({
   entryPoints: [new URL("main.js", widget).pathname],
   format: "iife",
   define: { KOMMENTAR_CHUNKS: JSON.stringify(names) },
-  plugins: [englishFirst],
+  plugins: [englishFirst, minifiedStylesheet],
 });
 
 rmSync(out, { recursive: true, force: true }); // a language removed leaves no stale chunk

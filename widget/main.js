@@ -51,11 +51,10 @@ function start(script) {
     script.after(host);
     hosts = [host];
   }
-  const styling = hosts.length ? loadPart("stylesheet").then((chunk) => chunk.STYLESHEET) : null;
   for (const host of hosts) {
     if (host.shadowRoot) continue;
     const options = readOptions([{ ...script.dataset }, { ...host.dataset }], page);
     const reader = { api, store: openStore(server), loadPart };
-    mountThread(host, options, reader, translator(options.lang), /** @type {Promise<string>} */ (styling));
+    mountThread(host, options, reader, translator(options.lang));
   }
 }
