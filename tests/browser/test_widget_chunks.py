@@ -127,6 +127,25 @@ def test_a_vote_whose_actions_cannot_load_says_so_and_works_on_the_next_try(blog
     expect(comment.locator("[part=vote-up]")).to_have_attribute("aria-pressed", "true")
 
 
+def test_a_comment_whose_form_cannot_be_sent_says_so_keeps_the_text_and_posts_next_time(
+        blog, page):
+    site, _ = blog()
+    fail(page, "actions")
+    page.goto(f"{site.url}/blog-post.html")
+    expect(page.locator("[part=count]")).to_have_text("Comments (0)")
+    form = page.locator(".compose form")
+    form.get_by_label("Name").fill("Dana")
+    form.get_by_label("Your comment").fill("Sent once the page can.")
+    form.get_by_role("button", name="Post comment").click()
+    expect(form.locator("[part=error]")).to_have_text(
+        "This part of the comments could not be loaded. Try again.")
+    expect(form.get_by_label("Your comment")).to_have_value("Sent once the page can.")
+    page.unroute(re.compile(r"/embed/actions\.js"))
+    form.get_by_role("button", name="Post comment").click()
+    expect(page.locator("[part=count]")).to_have_text("Comments (1)")
+    expect(page.locator("[part=comment] [part=body]")).to_have_text("Sent once the page can.")
+
+
 def test_a_language_that_cannot_load_falls_back_to_english(blog, page):
     site, seed = blog(anonymous=False)
     seed.comment("news-da.html", "Hvem holder øje?", token=seed.account("sofie"))
