@@ -39,7 +39,7 @@ export function createControls(view, actions) {
 
   const askLogin = () => focus(compose.querySelector("[part=login]"));
 
-  /** The selection made inside the body of comment `id`, if any. */
+  /** The selection made inside a comment's `body`, if any. */
   function selectionIn(/** @type {Element} */ body) {
     const shadow = /** @type {any} */ (root);
     /** @type {Selection | null} */

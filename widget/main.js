@@ -35,7 +35,7 @@ function start(script) {
       languageCandidates([lang, document.documentElement.lang, ...navigator.languages]),
       english,
       (code) => (hasChunk(code) ? loadPart(code).then((chunk) => chunk.default) : null),
-      () => loadPart("en-errors").then((chunk) => chunk.default),
+      (code) => loadPart(code + "-errors").then((chunk) => chunk.default),
     );
 
   const badges = [...document.querySelectorAll("[data-kommentar-count]")];
