@@ -1,7 +1,7 @@
 """The browser benchmark's size measure: the gzipped bytes (gzip -9) a reader downloads to
-get the comment section, Kommentar's ``embed.js`` plus ``embed/stylesheet.js``, the chunk it
-fetches alongside the thread, against Isso's ``js/embed.min.js`` plus ``css/isso.css``, which
-Isso's script fetches separately. (Kommentar's other chunks load only when a reader acts.)
+get the comment section, Kommentar's ``embed.js`` (its stylesheet and English are in it)
+against Isso's ``js/embed.min.js`` plus ``css/isso.css``, which Isso's script fetches
+separately. (Kommentar's chunks load only when a reader acts, or reads another language.)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 from browser_servers import ISSO_PACKAGE
 
 EMBED = Path(__file__).resolve().parents[1] / "embed.js"
-SIZE_TARGET = 1 / 2  # embed.js and its stylesheet gzipped, as a share of Isso's
+SIZE_TARGET = 1 / 2  # embed.js gzipped, as a share of Isso's
 
 
 def _gzipped(data: bytes) -> int:
@@ -20,16 +20,15 @@ def _gzipped(data: bytes) -> int:
 
 
 def sizes(isso_package_dir: str | Path = ISSO_PACKAGE, embed: str | Path = EMBED) -> dict:
-    """Raw and gzip -9 bytes of Kommentar's embed.js and stylesheet, and of Isso's script plus
-    stylesheet (each file gzipped on its own: they are separate responses).
+    """Raw and gzip -9 bytes of Kommentar's embed.js, and of Isso's script plus stylesheet
+    (each file gzipped on its own: they are separate responses).
 
     Isso 0.14 does not bundle its CSS: embed.min.js adds a ``<link>`` to
     ``<server>/css/isso.css`` (unless ``data-isso-css="false"``), so both files count,
     each gzipped on its own as they are two responses.
     """
     package = Path(isso_package_dir)
-    files = [Path(embed).read_bytes(), Path(embed).with_name("embed").joinpath("stylesheet.js")
-             .read_bytes()]
+    script = Path(embed).read_bytes()
     isso_js = (package / "js" / "embed.min.js").read_bytes()
     isso_css = (package / "css" / "isso.css").read_bytes()
     css_fetched = b"/css/isso.css" in isso_js
@@ -37,9 +36,9 @@ def sizes(isso_package_dir: str | Path = ISSO_PACKAGE, embed: str | Path = EMBED
     counted = isso_files if css_fetched else {"js/embed.min.js": isso_js}
     isso_raw = sum(len(data) for data in counted.values())
     isso_gzip = sum(_gzipped(data) for data in counted.values())
-    kommentar_gzip = sum(map(_gzipped, files))
+    kommentar_gzip = _gzipped(script)
     return {
-        "kommentar": {"file": "embed.js + embed/stylesheet.js", "raw": sum(map(len, files)),
+        "kommentar": {"file": "embed.js", "raw": len(script),
                       "gzip": kommentar_gzip},
         "isso": {
             "files": {name: {"raw": len(data), "gzip": _gzipped(data)}

@@ -2,8 +2,8 @@
  * What a reader does to a thread: read more of it in another order, post, vote, edit,
  * delete, sign in and out. Each asks the server and then updates the thread's state, which
  * redraws what changed; views call these and show a failure in words where it happened.
- * A chunk (embed/actions.js): the first render only reads, so it loads when the reader
- * reaches for the thread (see `onDemand` in chunks.js).
+ * A chunk (embed/actions.js) with the page's half, controls.js: the first render only
+ * draws, so it loads when the reader reaches for the thread (see `onDemand` in chunks.js).
  */
 
 import { createWrites } from "./api.js";
@@ -120,3 +120,5 @@ export function createActions({ api, store, state, options }, config) {
 }
 
 /** @typedef {ReturnType<typeof createActions>} Actions */
+
+export { createControls } from "./controls.js";

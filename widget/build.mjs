@@ -1,13 +1,16 @@
-// The widget's build: embed.js, the one classic script a site adds, and the chunks it loads
-// on demand from the same server, in embed/: one per language other than English
-// (widget/i18n/<lang>.json -> embed/<lang>.js), the English error messages but the few a
-// first render may need (embed/en-errors.js), and the account forms (embed/account.js).
+// The widget's build: embed.js, the one classic script a site adds (with the stylesheet,
+// minified, and English: all a first render of an English thread needs), and the chunks it
+// loads on demand from the same server, in embed/: one per language other than English
+// (widget/i18n/<lang>.json -> embed/<lang>.js), each language's error messages but the few
+// a first render may need (embed/<lang>-errors.js), what the buttons and forms do
+// (embed/actions.js), the account forms (embed/account.js) and count badges (counts.js).
 // Chunks are ES modules for import(). They are built first: embed.js carries their names
 // with a hash of their bytes (`da.js?v=…`), so a reader never mixes a new embed.js with an
 // old chunk from the browser cache. Deterministic: the same sources give the same bytes.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { build } from "esbuild";
+import { pathToFileURL } from "node:url";
+import { build, transform } from "esbuild";
 
 const root = new URL("../", import.meta.url);
 const widget = new URL("widget/", root);
@@ -31,9 +34,18 @@ async function bundle(/** @type {import("esbuild").BuildOptions} */ options) {
 
 // Told without loading anything: a server that cannot be reached serves no chunk either.
 const BUILT_IN_ERRORS = ["network", "part_unavailable"];
-const english = JSON.parse(readFileSync(new URL("i18n/en.json", widget), "utf8"));
-const builtIn = Object.fromEntries(BUILT_IN_ERRORS.map((code) => [code, english.errors[code]]));
-const later = Object.fromEntries(Object.entries(english.errors).filter(([code]) => !(code in builtIn)));
+
+/**
+ * A language's catalog split in two: what a first render may need, with only the built-in
+ * error messages, and the other error messages, loaded with the first one told.
+ * @param {string} lang
+ */
+function catalog(lang) {
+  const { errors, ...texts } = JSON.parse(readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"));
+  const first = Object.entries(errors).filter(([code]) => BUILT_IN_ERRORS.includes(code));
+  const later = Object.entries(errors).filter(([code]) => !BUILT_IN_ERRORS.includes(code));
+  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later) };
+}
 
 /** embed.js gets en.json with only the built-in error messages. */
 /** @type {import("esbuild").Plugin} */
@@ -41,31 +53,42 @@ const englishFirst = {
   name: "english-first",
   setup(build) {
     build.onLoad({ filter: /[\\/]i18n[\\/]en\.json$/ }, () => ({
-      contents: JSON.stringify({ ...english, errors: builtIn }),
+      contents: JSON.stringify(catalog("en").first),
       loader: "json",
     }));
   },
 };
 
+/** embed.js gets the stylesheet minified as CSS (stylesheet.js keeps it readable). */
+/** @type {import("esbuild").Plugin} */
+const minifiedStylesheet = {
+  name: "minified-stylesheet",
+  setup(build) {
+    build.onLoad({ filter: /[\\/]stylesheet\.js$/ }, async ({ path }) => {
+      const { STYLESHEET } = await import(pathToFileURL(path).href);
+      const css = await transform(STYLESHEET, { loader: "css", minify: true });
+      return { contents: `export const STYLESHEET = ${JSON.stringify(css.code.trim())};`, loader: "js" };
+    });
+  },
+};
+
 const languages = readdirSync(new URL("i18n/", widget))
-  .filter((file) => file.endsWith(".json") && file != "en.json")
+  .filter((file) => file.endsWith(".json"))
   .map((file) => file.slice(0, -".json".length))
   .sort();
 
 /** @type {Record<string, Uint8Array>} chunk file name -> bytes */
 const chunks = {};
+/** An ES module whose default export is `value`. */
+const dataChunk = (/** @type {any} */ value) =>
+  bundle({ stdin: { contents: `export default ${JSON.stringify(value)};` }, format: "esm" });
 for (const lang of languages) {
-  chunks[`${lang}.js`] = await bundle({
-    stdin: { contents: `export { default } from "./i18n/${lang}.json";`, resolveDir: widget.pathname },
-    format: "esm",
-  });
+  const { first, later } = catalog(lang);
+  if (lang != "en") chunks[`${lang}.js`] = await dataChunk(first); // English is in embed.js
+  chunks[`${lang}-errors.js`] = await dataChunk(later);
 }
-chunks["en-errors.js"] = await bundle({
-  stdin: { contents: `export default ${JSON.stringify(later)};` },
-  format: "esm",
-});
 // Modules that are chunks as they are: each names what it is for in its first lines.
-for (const module of ["stylesheet", "counts", "actions", "account"]) {
+for (const module of ["counts", "actions", "account"]) {
   chunks[`${module}.js`] = await bundle({ entryPoints: [new URL(`${module}.js`, widget).pathname], format: "esm" });
 }
 
@@ -79,7 +102,7 @@ const embed = await bundle({
   entryPoints: [new URL("main.js", widget).pathname],
   format: "iife",
   define: { KOMMENTAR_CHUNKS: JSON.stringify(names) },
-  plugins: [englishFirst],
+  plugins: [englishFirst, minifiedStylesheet],
 });
 
 rmSync(out, { recursive: true, force: true }); // a language removed leaves no stale chunk

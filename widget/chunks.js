@@ -1,7 +1,7 @@
 /**
  * What a first render does not need, loaded on demand from the server embed.js came from:
- * other languages than English, English error messages, the thread's actions and the
- * account forms. The build (build.mjs) writes each chunk to embed/ and replaces
+ * other languages than English, most error messages, what the thread's buttons and forms
+ * do, the account forms and count badges. The build (build.mjs) writes each chunk to embed/ and replaces
  * KOMMENTAR_CHUNKS with their versioned names.
  */
 

@@ -1,30 +1,30 @@
 /**
  * The view of one comment and its replies, drawn from the thread's state: author, time,
  * body, votes and what a reader may do with it (reply, quote, and edit or delete their own).
- * It changes nothing itself: it calls the thread's actions, and the state redraws it.
+ * It changes nothing itself: its buttons call the thread's controls (controls.js, a chunk
+ * loaded on demand), and the state redraws it.
  */
 
 import { button, errorLine, h, insertServerHtml } from "./dom.js";
 import { textForm } from "./form.js";
-import { quoteMarkdown } from "./format.js";
 
 /** @typedef {import("./state.js").Shown} Shown */
 
 /**
- * What a comment view works with.
+ * What a comment view works with: the thread's state, its controls and its section.
  * @typedef {object} View
  * @property {import("./state.js").ThreadState} state
- * @property {import("./actions.js").Actions} act  on demand: every action returns a promise
+ * @property {import("./controls.js").Controls} act  on demand: every control returns a promise
  * @property {() => boolean} canWrite
  * @property {(comment: Shown) => boolean} canChange
  * @property {import("./i18n.js").Translator} tr
  * @property {ShadowRoot} root
  * @property {number} maxLength
- * @property {(markdown: string) => void} quote     into the comment form
- * @property {() => void} askLogin
- * @property {(writing: import("./actions.js").Writing) => Promise<void>} publish  shown at once
- * @property {() => string} name                   the name this reader last wrote under
- * @property {(message: string) => void} announce  to screen readers
+ * @property {() => string} name      the name this reader last wrote under
+ * @property {HTMLElement} heading    the count, where the focus goes when nothing else is left
+ * @property {HTMLElement} list       the top-level comments
+ * @property {HTMLElement} compose    the comment form and the account line
+ * @property {HTMLElement} live       what is put in it is told to screen readers
  */
 
 /** Replies indent up to this depth; deeper ones line up with their parent instead. */
@@ -74,11 +74,13 @@ export function commentFrame({ tr, state }, comment, depth) {
  */
 export function renderComment(view, id) {
   const { state, act, tr, root } = view;
+  /** A control for this comment, its failure told under it. */
+  const control = (/** @type {() => any} */ action) => () => attempt(action);
   const { t } = tr;
   const comment = /** @type {Shown} */ (state.comment(id));
   let depth = 0;
   for (let up = comment.parent; up; up = state.comment(up)?.parent || 0) depth++;
-  const { element, self, meta, body, replies } = commentFrame(view, comment, depth);
+  const { element, self, meta, replies } = commentFrame(view, comment, depth);
   replies.append(...state.replies(id).map((reply) => renderComment(view, reply)));
   if (comment.deleted) {
     self.replaceChildren(h("p", { class: "note" }, t("deleted")));
@@ -96,7 +98,7 @@ export function renderComment(view, id) {
         part: direction > 0 ? "vote-up" : "vote-down",
         disabled: own,
         "aria-pressed": String(mine == direction),
-        onclick: () => attempt(() => act.vote(id, direction)),
+        onclick: control(() => act.vote(id, direction)),
       },
       h("span", { class: "vh" }, t(direction > 0 ? "up" : "down")),
       h("span", { part: "score" }, String(direction > 0 ? comment.up : comment.down)),
@@ -111,16 +113,16 @@ export function renderComment(view, id) {
       { class: "actions" },
       voteButton(1),
       voteButton(-1),
-      !state.thread.locked && button({ part: "reply", onclick: openReply }, t("reply")),
-      button({ part: "quote", onclick: quote }, t("quote")),
-      token && button({ part: "edit", onclick: edit }, t("edit")),
-      token && button({ part: "delete", onclick: remove }, t("delete")),
+      !state.thread.locked && button({ part: "reply", onclick: control(() => act.reply(id)) }, t("reply")),
+      button({ part: "quote", onclick: control(() => act.quote(id)) }, t("quote")),
+      token && button({ part: "edit", onclick: control(() => act.openEdit(id)) }, t("edit")),
+      token && button({ part: "delete", onclick: control(() => act.confirmRemove(id)) }, t("delete")),
     ),
     errorLine(),
   );
   if (state.draft("reply", id) != null) {
     const send = (/** @type {string} */ text, /** @type {string=} */ name, /** @type {string=} */ trap) =>
-      view.publish({ text, name, trap, parent: id });
+      act.publish({ text, name, trap, parent: id });
     const form = draftForm("reply", t("replyTo", { name: comment.author.name }), t("submitReply"), send);
     element.insertBefore(form, replies);
   }
@@ -136,78 +138,27 @@ export function renderComment(view, id) {
    */
   function draftForm(kind, label, submit, send) {
     return textForm(tr, {
+      act,
       label,
       submit,
       initial: state.draft(kind, id),
       maxLength: view.maxLength,
       name: me || kind == "edit" ? null : view.name(),
       keep: (text) => state.setDraft(kind, id, text),
-      send: (...writing) => send(...writing).then(() => closeDraft(kind)),
-      cancel: () => closeDraft(kind),
+      send: (...writing) => send(...writing).then(() => act.closeDraft(kind, id)),
+      cancel: control(() => act.closeDraft(kind, id)),
     });
   }
 
-  /** This comment as drawn now: an action's update may have drawn it again. */
-  function drawn() {
-    return root.getElementById("comment-" + id);
-  }
-
   /** Run an action, showing its failure in words under this comment. */
-  async function attempt(/** @type {() => Promise<any>} */ action) {
+  async function attempt(/** @type {() => any} */ action) {
     try {
       return await action();
     } catch (failure) {
       const message = await tr.error(failure);
-      const line = drawn()?.querySelector(":scope > .self > .err");
+      // An action's update may have drawn this comment again.
+      const line = root.getElementById("comment-" + id)?.querySelector(":scope > .self > .err");
       if (line) line.textContent = message;
     }
-  }
-
-  /** Open a reply or edit draft with `text`, and put the focus in its text area. */
-  function openDraft(/** @type {"reply" | "edit"} */ kind, /** @type {string} */ text) {
-    if (state.draft(kind, id) == null) state.setDraft(kind, id, text);
-    const area = drawn()?.querySelector(":scope > form textarea, :scope > .self textarea");
-    /** @type {HTMLElement | null | undefined} */ (area)?.focus();
-  }
-
-  /** Close a draft; the focus goes back to the comment. */
-  function closeDraft(/** @type {"reply" | "edit"} */ kind) {
-    state.setDraft(kind, id, null);
-    const again = drawn();
-    const back = kind == "reply" ? again?.querySelector("[part=reply]") : again;
-    /** @type {HTMLElement | null | undefined} */ (back)?.focus();
-  }
-
-  function openReply() {
-    if (!view.canWrite()) return view.askLogin();
-    openDraft("reply", "");
-  }
-
-  /** The selection made inside this comment's body, if any. */
-  function selectionInBody() {
-    const shadow = /** @type {any} */ (root);
-    /** @type {Selection | null} */
-    const selection = shadow.getSelection ? shadow.getSelection() : document.getSelection();
-    const inside =
-      selection && !selection.isCollapsed && body.contains(selection.anchorNode) && body.contains(selection.focusNode);
-    return inside ? String(selection) : "";
-  }
-
-  function quote() {
-    view.quote(quoteMarkdown(selectionInBody() || body.innerText));
-  }
-
-  async function edit() {
-    const text = await attempt(() => act.source(id));
-    if (text != null) openDraft("edit", text);
-  }
-
-  async function remove() {
-    if (!confirm(t("confirmDelete"))) return;
-    if (!(await attempt(() => act.remove(id).then(() => true)))) return;
-    view.announce(t("removed"));
-    // A placeholder stays while it has replies; else the focus goes to where it was.
-    const parent = comment.parent ? "comment-" + comment.parent : "count";
-    /** @type {HTMLElement} */ (drawn() || root.getElementById(parent)).focus();
   }
 }

@@ -1,6 +1,7 @@
 /**
  * The text form used to write a comment, a reply or an edit: a labelled Markdown text area
  * with a short formatting hint, the name field for anonymous writers, and errors in words.
+ * It only draws; sending it is the controls' (controls.js).
  */
 
 import { button, errorLine, h } from "./dom.js";
@@ -8,23 +9,30 @@ import { button, errorLine, h } from "./dom.js";
 let lastId = 0;
 
 /**
- * A form that hands its text (and name) to `send`. The text area empties at once, so the
- * comment can show before the server answers; if `send` fails, the text comes back with
- * the server's error in words. What is typed goes to `keep` as it is typed, so a draft
- * outlives the form being drawn again.
+ * What a text form does with its text: `send` it (with the name and the honeypot's value),
+ * and `keep` what is typed as it is typed, so a draft outlives the form being drawn again.
+ * @typedef {object} Sending
+ * @property {(text: string, name?: string, trap?: string) => Promise<void>} send
+ * @property {(text: string) => void} keep
+ */
+
+/**
+ * A form that hands its text (and name) to `send` when submitted; the sending itself is
+ * `sendForm` of the thread's controls (controls.js), which load with the reader's first move.
  * @param {import("./i18n.js").Translator} tr
  * @param {object} form
+ * @param {{sendForm: (form: HTMLFormElement, sending: Sending) => Promise<void>}} form.act
  * @param {string} form.label
  * @param {string} form.submit          the label of the submit button
- * @param {(text: string, name?: string, trap?: string) => Promise<void>} form.send
- * @param {(text: string) => void} form.keep
+ * @param {Sending["send"]} form.send
+ * @param {Sending["keep"]} form.keep
  * @param {number} form.maxLength
  * @param {() => void} [form.cancel]    shows a Cancel button when given
  * @param {string} [form.initial]
  * @param {string | null} [form.name]   ask for a name (anonymous comments), starting with this one
  * @returns {HTMLFormElement}
  */
-export function textForm(tr, { label, submit, send, keep, maxLength, cancel, initial = "", name: named = null }) {
+export function textForm(tr, { act, label, submit, send, keep, maxLength, cancel, initial = "", name: named = null }) {
   const { t } = tr;
   const hintId = "kommentar-hint-" + ++lastId;
   const name =
@@ -46,7 +54,6 @@ export function textForm(tr, { label, submit, send, keep, maxLength, cancel, ini
   // A honeypot: hidden from people and screen readers, filled in by form-filling bots.
   const trap = h("input", { name: "website", class: "vh", tabindex: -1, autocomplete: "off", "aria-hidden": "true" });
   const error = errorLine();
-  let busy = false;
   const form = h(
     "form",
     { part: "form", novalidate: true, onsubmit: post },
@@ -65,28 +72,9 @@ export function textForm(tr, { label, submit, send, keep, maxLength, cancel, ini
   return form;
 
   /** @param {Event} event */
-  async function post(event) {
+  function post(event) {
     event.preventDefault();
-    if (busy) return;
-    const body = text.value.trim();
-    const author = name ? name.value.trim() : undefined;
-    const missing = name && !author ? "name_required" : !body ? "text_empty" : "";
-    if (missing) {
-      error.textContent = await tr.error({ code: missing });
-      return (missing == "text_empty" ? text : /** @type {HTMLElement} */ (name)).focus();
-    }
-    busy = true;
-    error.textContent = "";
-    text.value = "";
-    keep("");
-    try {
-      await send(body, author, trap.value);
-    } catch (failure) {
-      text.value = body;
-      keep(body);
-      error.textContent = await tr.error(failure);
-      text.focus();
-    }
-    busy = false;
+    // sendForm tells its own failures; this one is the controls that could not be loaded.
+    act.sendForm(form, { send, keep }).catch(async (failure) => (error.textContent = await tr.error(failure)));
   }
 }

@@ -20,9 +20,9 @@ import { exactTime, relativeTime } from "./format.js";
  */
 
 /**
- * A translator over `catalog`, with `fallback` (English) for anything it lacks. English
- * error messages past the few built in come from `moreErrors`, the first time one is told:
- * a reader who meets no error never loads them.
+ * A translator over `catalog`, with `fallback` (English) for anything it lacks. Error
+ * messages past the few built in come from `moreErrors` (the reader's language's), the first
+ * time one is told: a reader who meets no error never loads them.
  * @param {string} lang
  * @param {Catalog} catalog
  * @param {Catalog} [fallback]
@@ -32,7 +32,7 @@ import { exactTime, relativeTime } from "./format.js";
 export function createTranslator(lang, catalog, fallback = catalog, moreErrors = async () => ({})) {
   const plural = new Intl.PluralRules(lang);
   /** @type {Promise<Record<string, any>> | undefined} */
-  let english;
+  let more;
 
   /** @param {string | Record<string, string>} entry @param {Record<string, string | number>} vars */
   function fill(entry, vars) {
@@ -45,11 +45,11 @@ export function createTranslator(lang, catalog, fallback = catalog, moreErrors =
     t: (key, vars = {}) => fill(catalog[key] || fallback[key] || key, vars),
     async error({ code, message, retryAfter }) {
       // Built-in messages never wait: "network" is told when no chunk can be loaded either.
-      // Without the others (a failed load) the server's own words are told, English too.
+      // Without the others (a failed load) the server's own words are told.
       const entry =
         (catalog.errors || {})[code] ||
         fallback.errors[code] ||
-        (await (english ||= moreErrors().catch(() => /** @type {Record<string, any>} */ ({}))))[code];
+        (await (more ||= moreErrors().catch(() => /** @type {Record<string, any>} */ ({}))))[code];
       if (!entry || (code == "rate_limited" && !retryAfter)) return message || fallback.errors.network;
       return fill(entry, { n: retryAfter });
     },
@@ -65,19 +65,19 @@ export function createTranslator(lang, catalog, fallback = catalog, moreErrors =
  * @param {string[]} candidates  best first; English ends the search
  * @param {Catalog} english
  * @param {(lang: string) => Promise<Catalog> | null} catalogOf  null for a language there is none of
- * @param {() => Promise<Record<string, any>>} [moreErrors]  English error messages not built in
+ * @param {(lang: string) => Promise<Record<string, any>>} [errorsOf]  a language's error messages not built in
  * @returns {Promise<Translator>}
  */
-export async function chooseTranslator(candidates, english, catalogOf, moreErrors) {
+export async function chooseTranslator(candidates, english, catalogOf, errorsOf = async () => ({})) {
   for (const lang of candidates) {
     if (lang == "en") break;
     const loading = catalogOf(lang);
     if (!loading) continue;
     try {
-      return createTranslator(lang, await loading, english, moreErrors);
+      return createTranslator(lang, await loading, english, () => errorsOf(lang));
     } catch {
       break;
     }
   }
-  return createTranslator("en", english, english, moreErrors);
+  return createTranslator("en", english, english, () => errorsOf("en"));
 }

@@ -35,7 +35,7 @@ function start(script) {
       languageCandidates([lang, document.documentElement.lang, ...navigator.languages]),
       english,
       (code) => (hasChunk(code) ? loadPart(code).then((chunk) => chunk.default) : null),
-      () => loadPart("en-errors").then((chunk) => chunk.default),
+      (code) => loadPart(code + "-errors").then((chunk) => chunk.default),
     );
 
   const badges = [...document.querySelectorAll("[data-kommentar-count]")];
@@ -51,11 +51,10 @@ function start(script) {
     script.after(host);
     hosts = [host];
   }
-  const styling = hosts.length ? loadPart("stylesheet").then((chunk) => chunk.STYLESHEET) : null;
   for (const host of hosts) {
     if (host.shadowRoot) continue;
     const options = readOptions([{ ...script.dataset }, { ...host.dataset }], page);
     const reader = { api, store: openStore(server), loadPart };
-    mountThread(host, options, reader, translator(options.lang), /** @type {Promise<string>} */ (styling));
+    mountThread(host, options, reader, translator(options.lang));
   }
 }

@@ -1,8 +1,7 @@
 /**
  * The widget's stylesheet, scoped to its shadow root. Themes are sets of custom properties:
  * a page restyles the widget by setting `--kommentar-*` on the container, or its parts
- * through `::part()`. A chunk (embed/stylesheet.js): fetched alongside the thread by pages
- * that show one, never by pages with count badges only; styles.js adopts it.
+ * through `::part()`. Part of embed.js; styles.js adopts it.
  */
 
 /** Colours of the dark theme, used for data-theme="dark" and for "auto" in a dark OS. */

@@ -6,7 +6,7 @@
 
 import { authPanel } from "./auth.js";
 import { onDemand } from "./chunks.js";
-import { commentFrame, renderComment } from "./comment.js";
+import { renderComment } from "./comment.js";
 import { button, errorLine, h, keepingFocus } from "./dom.js";
 import { textForm } from "./form.js";
 import { pick, SORTS } from "./options.js";
@@ -31,10 +31,10 @@ import { adoptStyles } from "./styles.js";
  * @param {Options} options
  * @param {{api: Api, store: ReaderStore, loadPart: (name: string) => Promise<any>}} server
  * @param {Promise<Translator>} translating  the reader's language, loaded with the thread
- * @param {Promise<string>} styling          the stylesheet, loaded with the thread
  */
-export async function mountThread(host, options, { api, store, loadPart }, translating, styling) {
+export async function mountThread(host, options, { api, store, loadPart }, translating) {
   const root = host.attachShadow({ mode: "open" });
+  adoptStyles(root);
   const section = h("section", { class: "k", part: "thread", "data-theme": options.theme, "aria-busy": "true" });
   root.append(section);
   const state = createThreadState(pick(SORTS, store.get("sort") || "") || options.sort || "oldest");
@@ -46,10 +46,8 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     token ? api.me(token).then((answer) => answer.user, forgetExpiredSession) : null,
     fetchMine(api, where, token || store.get("voter")),
   ]);
-  // Nothing shows before the reader's language and the styles are there: no flash of English
-  // on a Danish page, nor of an unstyled thread. Without its styles, the thread shows plain.
-  const [tr, css] = await Promise.all([translating, styling.catch(() => "")]);
-  adoptStyles(root, css);
+  // Nothing shows before the reader's language is there: no flash of English on a Danish page.
+  const tr = await translating;
   const { t } = tr;
   section.lang = tr.lang;
   section.append(h("p", { class: "note" }, t("loading")));
@@ -65,10 +63,13 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     return;
   }
   const [config, page, me, mine] = loaded;
-  // The first render only reads: what the reader does loads when they reach for it.
-  /** @type {import("./actions.js").Actions & {ready: () => Promise<any>}} */
+  // The first render only draws: what the reader does, from the server's side (actions.js)
+  // to the page's (controls.js), loads when they reach for the thread.
+  /** @type {import("./controls.js").Controls & {ready: () => Promise<any>}} */
   const act = onDemand(() =>
-    loadPart("actions").then((chunk) => chunk.createActions({ api, store, state, options }, config)),
+    loadPart("actions").then((chunk) =>
+      chunk.createControls(view, chunk.createActions({ api, store, state, options }, config)),
+    ),
   );
   const prepare = () => act.ready().catch(() => {}); // a failure is told when an action runs
   for (const intent of ["pointerover", "focusin"]) section.addEventListener(intent, prepare, { once: true });
@@ -86,11 +87,11 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     maxLength: config.max_length,
     canWrite: () => canWrite(state, config),
     canChange: (comment) => !!changeToken(state, store, config, comment),
-    quote,
-    askLogin,
-    publish,
     name: () => store.get("name") || "",
-    announce: (message) => (live.textContent = message),
+    heading,
+    list,
+    compose,
+    live,
   };
 
   section.removeAttribute("aria-busy");
@@ -136,39 +137,22 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   /** The comment form with the account line, for the reader and the thread as they are now. */
   function drawCompose() {
     const { me } = state.reader();
-    const panel = authPanel({ tr, me, anonymous: config.anonymous, api, loadPart, switchReader });
+    const panel = authPanel({ tr, me, anonymous: config.anonymous, api, loadPart, switchReader: act.changeReader });
     const mainForm =
       view.canWrite() &&
       textForm(tr, {
+        act,
         label: t("text"),
         submit: t("submit"),
         initial: state.draft("main", 0) || "",
         maxLength: config.max_length,
         name: me ? null : view.name(),
         keep: (text) => state.setDraft("main", 0, text),
-        send: (text, name, trap) => publish({ text, name, trap, parent: null }),
+        send: (text, name, trap) => act.publish({ text, name, trap, parent: null }),
       });
     const closed = state.thread.locked && h("p", { class: "note" }, t("closed"));
     const parts = me || !mainForm ? [panel, closed || "", mainForm || ""] : [mainForm, panel];
     keepingFocus(compose, () => filled(compose, ...parts));
-  }
-
-  /** Show the comment at once, under its parent or in the list, until the server has it. */
-  async function publish(/** @type {import("./actions.js").Writing} */ writing) {
-    const { me } = state.reader();
-    const author = { name: me ? me.username : writing.name || "", id: me ? me.id : null };
-    const unsent = { id: 0, author, text: writing.text, created: new Date().toISOString() };
-    const shown = commentFrame(view, unsent, 0).element;
-    const into = writing.parent ? root.querySelector(`#comment-${writing.parent} > .replies`) || list : list;
-    if (!writing.parent && state.thread.sort == "newest") into.prepend(shown);
-    else into.append(shown);
-    shown.scrollIntoView({ block: "nearest" });
-    try {
-      const comment = await act.post(writing);
-      live.textContent = comment.status == "pending" ? t("pending") : t("posted");
-    } finally {
-      shown.remove();
-    }
   }
 
   function changeSort(/** @type {import("./types.js").Sort} */ sort) {
@@ -185,31 +169,10 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     }
   }
 
-  /** Put a quoted passage into the comment form, below anything already written. */
-  function quote(/** @type {string} */ markdown) {
-    const text = compose.querySelector("textarea");
-    if (!text) return askLogin();
-    text.value = (text.value.trim() ? text.value.trimEnd() + "\n\n" : "") + markdown;
-    state.setDraft("main", 0, text.value);
-    text.focus();
-    text.selectionStart = text.value.length;
-  }
-
-  function askLogin() {
-    /** @type {HTMLElement | null} */ (compose.querySelector("[part=login]"))?.focus();
-  }
-
   /** @param {any} failure */
   function forgetExpiredSession(failure) {
     if (failure.status == 401) store.set("token", undefined);
     return null;
-  }
-
-  /** Sign in with `session`, or out (null); what the reader was writing stays. */
-  async function switchReader(/** @type {import("./api.js").Session | null} */ session) {
-    await act.switchReader(session);
-    live.textContent = session ? t("signedIn", { name: session.user.username }) : t("signedOut");
-    /** @type {HTMLElement} */ (compose.querySelector(session ? "textarea" : "[part=login]") || heading).focus();
   }
 
   /** Scroll to and highlight the comment named by #comment-123, loading pages until found. */

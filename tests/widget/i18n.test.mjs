@@ -132,8 +132,12 @@ describe("catalogs", () => {
 });
 
 describe("what loads when", () => {
-  // As the build makes embed.js: English with only the errors told when nothing loads.
-  const builtIn = { ...en, errors: { network: en.errors.network, part_unavailable: en.errors.part_unavailable } };
+  // As the build makes embed.js and embed/da.js: only the errors told when nothing loads.
+  const firstOf = (catalog) => ({
+    ...catalog,
+    errors: { network: catalog.errors.network, part_unavailable: catalog.errors.part_unavailable },
+  });
+  const builtIn = firstOf(en);
   const counting = () => {
     const loads = [];
     return { loads, catalogOf: (lang) => (loads.push(lang), lang == "da" ? Promise.resolve(da) : null) };
@@ -155,21 +159,25 @@ describe("what loads when", () => {
   });
 
   test("English errors load with the first one told, and only once", async () => {
-    let loads = 0;
-    const more = async () => (loads++, en.errors);
+    const loads = [];
+    const more = async (lang) => (loads.push(lang), en.errors);
     const tr = await chooseTranslator(["en"], builtIn, () => null, more);
     assert.equal(await tr.error({ code: "network" }), en.errors.network);
-    assert.equal(loads, 0, "the network error is told without loading");
+    assert.deepEqual(loads, [], "the network error is told without loading");
     assert.equal(await tr.error({ code: "text_empty" }), "Write something first.");
     assert.equal(await tr.error({ code: "invalid_credentials" }), "Wrong username or password.");
-    assert.equal(loads, 1);
+    assert.deepEqual(loads, ["en"]);
   });
 
-  test("a Danish reader's errors need no English", async () => {
-    let loads = 0;
-    const tr = await chooseTranslator(["da"], builtIn, () => Promise.resolve(da), async () => (loads++, {}));
+  test("a Danish reader's errors load in Danish with the first one told, never in English", async () => {
+    const loads = [];
+    const more = async (lang) => (loads.push(lang), lang == "da" ? da.errors : en.errors);
+    const tr = await chooseTranslator(["da"], builtIn, () => Promise.resolve(firstOf(da)), more);
+    assert.equal(await tr.error({ code: "part_unavailable" }), da.errors.part_unavailable);
+    assert.deepEqual(loads, [], "the built-in errors are told without loading");
     assert.equal(await tr.error({ code: "text_empty" }), da.errors.text_empty);
-    assert.equal(loads, 0);
+    assert.equal(await tr.error({ code: "invalid_credentials" }), da.errors.invalid_credentials);
+    assert.deepEqual(loads, ["da"]);
   });
 
   test("when the English errors cannot be loaded, the server's words are told", async () => {

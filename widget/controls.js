@@ -1,0 +1,159 @@
+/**
+ * What the thread's buttons and forms do on the page: open a reply or an edit, quote,
+ * delete, send a form, show a comment while it is posted, sign in and out. The page's half of
+ * what a reader does (actions.js asks the server and updates the state), in the same chunk
+ * (embed/actions.js): the first render only draws, and this loads when the reader reaches
+ * for the thread. A failure is thrown to the view, which tells it where it happened.
+ */
+
+import { commentFrame } from "./comment.js";
+import { quoteMarkdown } from "./format.js";
+
+/** @typedef {import("./actions.js").Actions} Actions */
+/** @typedef {import("./actions.js").Writing} Writing */
+/** @typedef {import("./api.js").Session} Session */
+/** @typedef {import("./comment.js").View} View */
+/** @typedef {"reply" | "edit"} Draft */
+
+/** Forms being sent: a second submit meanwhile sends nothing. */
+const sending = new WeakSet();
+
+/**
+ * The controls of the thread `view` draws, over its `actions`; they include the actions.
+ * @param {View} view
+ * @param {Actions} actions
+ */
+export function createControls(view, actions) {
+  const { state, root, tr, compose } = view;
+  const { t } = tr;
+  /** Comment `id` as drawn now: an update may have drawn it again. */
+  const drawn = (/** @type {number} */ id) => root.getElementById("comment-" + id);
+  /** @param {Element | null | undefined} element */
+  const focus = (element) => /** @type {HTMLElement | null | undefined} */ (element)?.focus();
+
+  /** Open a reply or edit draft with `text`, and put the focus in its text area. */
+  function openDraft(/** @type {Draft} */ kind, /** @type {number} */ id, /** @type {string} */ text) {
+    if (state.draft(kind, id) == null) state.setDraft(kind, id, text);
+    focus(drawn(id)?.querySelector(":scope > form textarea, :scope > .self textarea"));
+  }
+
+  const askLogin = () => focus(compose.querySelector("[part=login]"));
+
+  /** The selection made inside a comment's `body`, if any. */
+  function selectionIn(/** @type {Element} */ body) {
+    const shadow = /** @type {any} */ (root);
+    /** @type {Selection | null} */
+    const selection = shadow.getSelection ? shadow.getSelection() : document.getSelection();
+    const inside =
+      selection && !selection.isCollapsed && body.contains(selection.anchorNode) && body.contains(selection.focusNode);
+    return inside ? String(selection) : "";
+  }
+
+  return {
+    ...actions,
+
+    /** Open a reply to comment `id`, or ask the reader to log in first. */
+    reply(/** @type {number} */ id) {
+      if (!view.canWrite()) return askLogin();
+      openDraft("reply", id, "");
+    },
+
+    /** Open an edit of comment `id`, with its Markdown as written. */
+    async openEdit(/** @type {number} */ id) {
+      openDraft("edit", id, await actions.source(id));
+    },
+
+    /** Close a draft; the focus goes back to the comment (a reply's: to its Reply button). */
+    closeDraft(/** @type {Draft} */ kind, /** @type {number} */ id) {
+      state.setDraft(kind, id, null);
+      const again = drawn(id);
+      focus(kind == "reply" ? again?.querySelector("[part=reply]") : again);
+    },
+
+    /** Put comment `id` (or what is selected of it) into the comment form, as a quote. */
+    quote(/** @type {number} */ id) {
+      const body = /** @type {HTMLElement} */ (drawn(id)?.querySelector(":scope > .self > .body"));
+      const markdown = quoteMarkdown(selectionIn(body) || body.innerText);
+      const text = compose.querySelector("textarea");
+      if (!text) return askLogin();
+      text.value = (text.value.trim() ? text.value.trimEnd() + "\n\n" : "") + markdown;
+      state.setDraft("main", 0, text.value);
+      text.focus();
+      text.selectionStart = text.value.length;
+    },
+
+    /** Delete comment `id` once the reader confirms; the focus goes to where it was. */
+    async confirmRemove(/** @type {number} */ id) {
+      if (!confirm(t("confirmDelete"))) return;
+      const { parent } = /** @type {import("./state.js").Shown} */ (state.comment(id));
+      await actions.remove(id);
+      view.live.textContent = t("removed");
+      // A placeholder stays while it has replies; else the focus goes to its parent.
+      focus(drawn(id) || root.getElementById(parent ? "comment-" + parent : "count"));
+    },
+
+    /** Show the comment at once, under its parent or in the list, until the server has it. */
+    async publish(/** @type {Writing} */ writing) {
+      const { me } = state.reader();
+      const author = { name: me ? me.username : writing.name || "", id: me ? me.id : null };
+      const unsent = { id: 0, author, text: writing.text, created: new Date().toISOString() };
+      const shown = commentFrame(view, unsent, 0).element;
+      const under = writing.parent && root.querySelector(`#comment-${writing.parent} > .replies`);
+      const into = under || view.list;
+      if (!writing.parent && state.thread.sort == "newest") into.prepend(shown);
+      else into.append(shown);
+      shown.scrollIntoView({ block: "nearest" });
+      try {
+        const comment = await actions.post(writing);
+        view.live.textContent = comment.status == "pending" ? t("pending") : t("posted");
+      } finally {
+        shown.remove();
+      }
+    },
+
+    /**
+     * Send a text form (form.js) with `send`. The text area empties at once, so the comment
+     * can show before the server answers; if `send` fails, the text comes back with the
+     * server's error in words.
+     * @param {HTMLFormElement} form
+     * @param {import("./form.js").Sending} sender
+     */
+    async sendForm(form, { send, keep }) {
+      if (sending.has(form)) return;
+      const field = (/** @type {string} */ name) =>
+        /** @type {HTMLInputElement | null} */ (form.querySelector(`[name=${name}]`));
+      const text = /** @type {HTMLInputElement} */ (field("text"));
+      const name = field("name");
+      const error = /** @type {HTMLElement} */ (form.querySelector(":scope > .err"));
+      const body = text.value.trim();
+      const author = name ? name.value.trim() : undefined;
+      const missing = name && !author ? "name_required" : !body ? "text_empty" : "";
+      if (missing) {
+        error.textContent = await tr.error({ code: missing });
+        return focus(missing == "text_empty" ? text : name);
+      }
+      sending.add(form);
+      error.textContent = "";
+      text.value = "";
+      keep("");
+      try {
+        await send(body, author, field("website")?.value);
+      } catch (failure) {
+        text.value = body;
+        keep(body);
+        error.textContent = await tr.error(failure);
+        text.focus();
+      }
+      sending.delete(form);
+    },
+
+    /** Sign in with `session`, or out (null); what the reader was writing stays. */
+    async changeReader(/** @type {Session | null} */ session) {
+      await actions.switchReader(session);
+      view.live.textContent = session ? t("signedIn", { name: session.user.username }) : t("signedOut");
+      focus(compose.querySelector(session ? "textarea" : "[part=login]") || view.heading);
+    },
+  };
+}
+
+/** @typedef {ReturnType<typeof createControls>} Controls */
