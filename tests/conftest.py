@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import PG_DSN, SITE, Api, missing
+from support import CHEAP_ARGON2, PG_DSN, SITE, Api, missing
 
 ROOT = Path(__file__).resolve().parents[1]
 # --- PostgreSQL: one scratch database per test session, emptied between tests -----------------
@@ -81,7 +81,8 @@ def settings(database_url):
     # No form-timestamp check by default: tests post at machine speed (test_defences.py
     # turns it on).
     return {"secret_key": "test-" + secrets.token_hex(8), "origins": SITE,
-            "database_url": database_url, "ratelimit": False, "spam_min_seconds": 0}
+            "database_url": database_url, "ratelimit": False, "spam_min_seconds": 0,
+            **{name.lower(): value for name, value in CHEAP_ARGON2.items()}}
 
 
 @pytest.fixture
@@ -161,7 +162,8 @@ def start_server(tmp_path):
                "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
                "KOMMENTAR_ORIGINS": origins,
                "KOMMENTAR_SPAM_MIN_SECONDS": "0",  # browsers driven by tests type instantly
-               "KOMMENTAR_DATABASE_URL": f"sqlite:///{tmp_path / f'server-{port}.db'}"}
+               "KOMMENTAR_DATABASE_URL": f"sqlite:///{tmp_path / f'server-{port}.db'}",
+               **{f"KOMMENTAR_{name}": str(value) for name, value in CHEAP_ARGON2.items()}}
         env.pop("KOMMENTAR_CONFIG", None)
         env.update({f"KOMMENTAR_{k.upper()}": str(v) for k, v in settings.items()})
         log = tmp_path / f"server-{port}.log"

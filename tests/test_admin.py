@@ -10,12 +10,13 @@ from html import unescape
 import itsdangerous.timed
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from support import SITE, Clock
+from support import CHEAP_ARGON2, SITE, Clock
 
 from kommentar import accounts, moderation
 from kommentar.models import AuditEntry, Ban, Comment, Thread, User, utcnow
 
 PASSWORD = "a long admin password"
+HASHER = accounts.hasher(CHEAP_ARGON2)
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 
@@ -23,7 +24,7 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
 # --- helpers ----------------------------------------------------------------------------------
 
 def account(username: str, role: str = "user") -> User:
-    user = accounts.register(username, PASSWORD)
+    user = accounts.register(username, PASSWORD, hasher=HASHER)
     if role != "user":
         User.update(role=role).where(User.id == user.id).execute()
     return User.get_by_id(user.id)

@@ -11,11 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import SQL, chunked, fn
 
 from . import ranking
-from .accounts import HASHER, MAX_PASSWORD
+from .accounts import MAX_PASSWORD, password_matches
 from .comments import recount as recount_threads
 from .comments import touch
 from .db import database, is_postgres
@@ -52,11 +51,7 @@ def export(user: User) -> Export:
 def _check_password(user: User, password: object) -> None:
     if not isinstance(password, str):
         raise Invalid("Your password is required to delete the account.", code="invalid_input")
-    try:
-        HASHER.verify(user.password_hash, password[:MAX_PASSWORD])
-    except (VerificationError, InvalidHashError):
-        raise Unauthorized("Wrong password.", code="invalid_credentials") from None
-    if len(password) > MAX_PASSWORD:
+    if not password_matches(user.password_hash, password) or len(password) > MAX_PASSWORD:
         raise Unauthorized("Wrong password.", code="invalid_credentials")
 
 
