@@ -262,40 +262,49 @@ class Server:
         self.process.wait()
 
     def stop(self) -> None:
+        """End the server when its test is done. At once, as ``crash`` does: gunicorn's own
+        shutdown takes half a second, and everything a test waited for is committed already."""
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            self.crash()
+
+
+def launch_server(folder: Path, origins: str = SITE, workers: int = 1, **settings) -> Server:
+    """Start ``kommentar serve`` on a free port with the given settings (environment variables),
+    its database and log in ``folder``; the caller stops it."""
+    port = free_port()
+    env = {**os.environ,
+           "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
+           "KOMMENTAR_ORIGINS": origins,
+           "KOMMENTAR_SPAM_MIN_SECONDS": "0",  # browsers driven by tests type instantly
+           "KOMMENTAR_DATABASE_URL": f"sqlite:///{folder / f'server-{port}.db'}",
+           **{f"KOMMENTAR_{name}": str(value) for name, value in CHEAP_ARGON2.items()}}
+    env.pop("KOMMENTAR_CONFIG", None)
+    env.update({f"KOMMENTAR_{k.upper()}": str(v) for k, v in settings.items()})
+    log = folder / f"server-{port}.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kommentar.cli", "serve", "--port", str(port),
+             "--workers", str(workers)],
+            env=env, stdout=output, stderr=subprocess.STDOUT, cwd=folder,
+            start_new_session=True)  # its own process group: crash() reaches the workers
+    server = Server(f"http://127.0.0.1:{port}", process, env, log)
+    try:
+        wait_for_port(port, process)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
 
 
 @pytest.fixture
 def start_server(tmp_path):
-    """Start ``kommentar serve`` on a free port with the given settings (environment variables)."""
+    """Start ``kommentar serve`` on a free port with the given settings (environment variables);
+    each is stopped when the test ends."""
     started: list[Server] = []
 
     def start(origins: str = SITE, workers: int = 1, **settings) -> Server:
-        port = free_port()
-        env = {**os.environ,
-               "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
-               "KOMMENTAR_ORIGINS": origins,
-               "KOMMENTAR_SPAM_MIN_SECONDS": "0",  # browsers driven by tests type instantly
-               "KOMMENTAR_DATABASE_URL": f"sqlite:///{tmp_path / f'server-{port}.db'}",
-               **{f"KOMMENTAR_{name}": str(value) for name, value in CHEAP_ARGON2.items()}}
-        env.pop("KOMMENTAR_CONFIG", None)
-        env.update({f"KOMMENTAR_{k.upper()}": str(v) for k, v in settings.items()})
-        log = tmp_path / f"server-{port}.log"
-        with open(log, "wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "kommentar.cli", "serve", "--port", str(port),
-                 "--workers", str(workers)],
-                env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path,
-                start_new_session=True)  # its own process group: crash() reaches the workers
-        server = Server(f"http://127.0.0.1:{port}", process, env, log)
+        server = launch_server(tmp_path, origins, workers, **settings)
         started.append(server)
-        wait_for_port(port, process)
         return server
 
     yield start
@@ -325,6 +334,22 @@ class _ExamplesHandler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def serve_examples() -> tuple[http.server.ThreadingHTTPServer, type[_ExamplesHandler]]:
+    """examples/ served on a free port of 127.0.0.1 from a thread; set the returned handler
+    class's ``server_url`` to the Kommentar server the pages should embed."""
+    handler = type("Handler", (_ExamplesHandler,), {})
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(ROOT / "examples")))
+    # A short poll: shutdown() waits for the loop to look, half a second by default.
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    return httpd, handler
+
+
+def stop_examples(httpd: http.server.ThreadingHTTPServer) -> None:
+    httpd.shutdown()
+    httpd.server_close()
+
+
 @dataclass
 class Site:
     """The example pages served from their own origin, talking to a Kommentar server."""
@@ -335,21 +360,77 @@ class Site:
 
 @pytest.fixture
 def start_site(start_server):
-    """Serve examples/ on a free port and a Kommentar server that accepts that origin."""
+    """Serve examples/ on a free port and a Kommentar server of its own that accepts that
+    origin (``shared_sites`` is the quicker way to a fresh site)."""
     running: list[http.server.ThreadingHTTPServer] = []
 
     def start(**settings) -> Site:
-        port = free_port()
-        origin = f"http://127.0.0.1:{port}"
-        server = start_server(origins=origin, **settings)
-        handler = type("Handler", (_ExamplesHandler,), {"server_url": server.url})
-        httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", port), functools.partial(handler, directory=str(ROOT / "examples")))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        httpd, handler = serve_examples()
         running.append(httpd)
+        origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+        server = start_server(origins=origin, **settings)
+        handler.server_url = server.url
         return Site(origin, server)
 
     yield start
     for httpd in running:
-        httpd.shutdown()
-        httpd.server_close()
+        stop_examples(httpd)
+
+
+# A Kommentar server takes a second to start and stop, more than most browser tests take, so
+# the tests of a module share one per distinct settings. Each test still gets a site of its own:
+# an origin no other test used, a name under .localhost (which Chromium resolves to this
+# machine without asking DNS), so its threads, page URLs and browser storage are all new.
+ORIGINS_PER_SERVER = 100
+
+
+@dataclass
+class _SiteGroup:
+    server: Server
+    httpd: http.server.ThreadingHTTPServer
+    origins: list[str]
+
+
+class SharedSites:
+    """The servers one test module shares, one per distinct settings, each with the example
+    pages on many origins; ``take`` hands out a site on an origin no test has used."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.groups: dict[tuple, _SiteGroup] = {}
+        self.retired: list[_SiteGroup] = []
+
+    def take(self, **settings) -> Site:
+        """A fresh site on a server started with these settings (environment variables)."""
+        key = tuple(sorted((name, str(value)) for name, value in settings.items()))
+        group = self.groups.get(key)
+        if group is None or not group.origins:
+            if group is not None:
+                self.retired.append(group)
+            group = self.groups[key] = self._start(settings)
+        return Site(group.origins.pop(0), group.server)
+
+    def _start(self, settings: dict) -> _SiteGroup:
+        httpd, handler = serve_examples()
+        port = httpd.server_address[1]
+        origins = [f"http://t{n}.localhost:{port}" for n in range(ORIGINS_PER_SERVER)]
+        try:
+            server = launch_server(self.folder, origins=",".join(origins), **settings)
+        except RuntimeError:
+            stop_examples(httpd)
+            raise
+        handler.server_url = server.url
+        return _SiteGroup(server, httpd, origins)
+
+    def close(self) -> None:
+        for group in [*self.groups.values(), *self.retired]:
+            group.server.stop()
+            stop_examples(group.httpd)
+
+
+@pytest.fixture(scope="module")
+def shared_sites(tmp_path_factory):
+    """The module's shared servers (see ``SharedSites``), stopped when the module ends."""
+    sites = SharedSites(tmp_path_factory.mktemp("sites"))
+    yield sites
+    sites.close()
