@@ -13,7 +13,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
-from support import SITE
+from support import CHEAP_ARGON2, SITE
 
 from kommentar import create_app, db
 
@@ -23,7 +23,7 @@ SEEDED = EXAMPLES <= 25  # the quick run repeats the same cases: CI never flakes
 
 FOLDER = tempfile.mkdtemp(prefix="kommentar-fuzz-")
 app = create_app({"secret_key": "fuzz", "origins": SITE, "ratelimit": False,
-                  "spam_min_seconds": 0,
+                  "spam_min_seconds": 0, **CHEAP_ARGON2,
                   "database_url": f"sqlite:///{os.path.join(FOLDER, 'fuzz.db')}"})
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", app)
 
