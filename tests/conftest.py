@@ -26,6 +26,8 @@ import pytest
 from support import CHEAP_ARGON2, PG_DSN, SITE, Api, missing
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
 # --- databases: built at the head schema once per session, handed out cleared ---------------
 #
 # Building the tables is most of what an API test costs (a third of a second on PostgreSQL), so
