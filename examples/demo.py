@@ -11,6 +11,8 @@ import logging
 import random
 from datetime import timedelta
 
+from flask import current_app
+
 from kommentar import accounts, comments, create_app
 from kommentar.models import Comment, User, utcnow
 
@@ -79,7 +81,7 @@ def _post(policy, url, title, name, text, parent):
     user = None
     if not policy.anonymous:
         user = User.get_or_none(User.username == name) or accounts.register(
-            name, f"demo password for {name}")
+            name, f"demo password for {name}", hasher=accounts.hasher(current_app.config))
     author = comments.Author(user=user, ip_hash=None)
     return comments.post(author, policy, url=url, text=text, parent=parent, name=name,
                          title=title)

@@ -11,6 +11,7 @@ import functools
 import http.server
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -22,10 +23,34 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import PG_DSN, SITE, Api, missing
+from support import CHEAP_ARGON2, PG_DSN, SITE, Api, missing
 
 ROOT = Path(__file__).resolve().parents[1]
-# --- PostgreSQL: one scratch database per test session, emptied between tests -----------------
+
+
+# --- databases: built at the head schema once per session, handed out cleared ---------------
+#
+# Building the tables is most of what an API test costs (a third of a second on PostgreSQL), so
+# a test that builds an ``app`` (which would migrate an empty database anyway) gets a database
+# already at the head schema with no rows: a copy of a template file on SQLite, the session's
+# scratch database cleared by DELETE on PostgreSQL. Other tests get an empty database as before.
+
+def _migrate(url: str) -> None:
+    """Bring the database at ``url`` to the head schema the way a server does, by starting it."""
+    from kommentar import create_app
+    from kommentar.db import disconnect
+
+    create_app({"secret_key": "template", "origins": SITE, "database_url": url})
+    disconnect()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """A SQLite file at the head schema; tests that build an app start from a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "kommentar.db"
+    _migrate(f"sqlite:///{path}")
+    return path
+
 
 @pytest.fixture(scope="session")
 def postgres_url():
@@ -42,6 +67,9 @@ def postgres_url():
     name = f"kommentar_test_{uuid.uuid4().hex[:10]}"
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')
+        # Commits need not wait for the disk: a test may kill a server, never PostgreSQL, and
+        # what a killed server had committed is in PostgreSQL's hands either way.
+        cursor.execute(f'ALTER DATABASE "{name}" SET synchronous_commit = off')
     base = PG_DSN.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
@@ -54,25 +82,122 @@ def postgres_url():
         admin.close()
 
 
-def _empty_postgres(url: str) -> None:
-    import psycopg2
+# The shape of a schema: what a test that altered it would have changed.
+_SHAPE = """
+    SELECT 'column', table_name || '.' || column_name, data_type || is_nullable
+           || coalesce(column_default, '') FROM information_schema.columns
+     WHERE table_schema = 'public'
+    UNION ALL SELECT 'index', indexname, indexdef FROM pg_indexes WHERE schemaname = 'public'
+    UNION ALL SELECT 'constraint', conrelid::regclass::text || '.' || conname,
+           pg_get_constraintdef(oid) FROM pg_constraint
+     WHERE connamespace = 'public'::regnamespace
+    UNION ALL SELECT 'trigger', tgrelid::regclass::text || '.' || tgname, '' FROM pg_trigger
+     WHERE NOT tgisinternal AND tgrelid::regclass::text NOT LIKE 'pg_%'
+    ORDER BY 1, 2"""
 
-    with psycopg2.connect(url) as conn, conn.cursor() as cursor:
-        cursor.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = [row[0] for row in cursor.fetchall()]
-        if tables:
-            cursor.execute("DROP TABLE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
-    conn.close()
+
+class ScratchPostgres:
+    """The session's PostgreSQL database, and what it takes to reset it between tests."""
+
+    def __init__(self, url: str):
+        self.url = url
+        self.head: tuple | None = None  # (shape, kept rows) while known to be at the head schema
+
+    def _connect(self):
+        import psycopg2
+
+        conn = psycopg2.connect(self.url)
+        conn.autocommit = True
+        return conn
+
+    @staticmethod
+    def _tables(cursor) -> list[str]:
+        cursor.execute("SELECT oid::regclass::text FROM pg_class WHERE relkind = 'r' "
+                       "AND relnamespace = 'public'::regnamespace")
+        return [row[0] for row in cursor.fetchall()]
+
+    def _state(self, cursor, kept: list[str]) -> tuple:
+        cursor.execute(_SHAPE)
+        shape = cursor.fetchall()
+        rows = []
+        for table in kept:
+            cursor.execute(f"SELECT * FROM {table} ORDER BY 1")
+            rows.append(cursor.fetchall())
+        return shape, rows
+
+    def empty(self) -> None:
+        """No tables at all, as a freshly created database."""
+        conn = self._connect()
+        with conn.cursor() as cursor:
+            tables = self._tables(cursor)
+            if tables:
+                cursor.execute(f"DROP TABLE {', '.join(tables)} CASCADE")
+        conn.close()
+        self.head = None
+
+    def clear(self) -> None:
+        """The head schema with no rows but those the migration wrote (the schema version)."""
+        conn = self._connect()
+        with conn.cursor() as cursor:
+            if self.head is None or self._state(cursor, self.kept) != self.head:
+                conn.close()
+                self._build()
+                return
+            # Children before parents; DELETE, because TRUNCATE of a tiny table costs far more.
+            cursor.execute(";".join([*(f"DELETE FROM {table}" for table in self.cleared),
+                                     *self.sequences]))
+        conn.close()
+
+    def _build(self) -> None:
+        from graphlib import TopologicalSorter
+
+        self.empty()
+        _migrate(self.url)
+        conn = self._connect()
+        with conn.cursor() as cursor:
+            tables = self._tables(cursor)
+            cursor.execute("SELECT conrelid::regclass::text, confrelid::regclass::text "
+                           "FROM pg_constraint WHERE contype = 'f' "
+                           "AND connamespace = 'public'::regnamespace")
+            referrers: dict[str, set[str]] = {table: set() for table in tables}
+            for child, parent in cursor.fetchall():
+                if child != parent:
+                    referrers[parent].add(child)
+            kept = []
+            for table in tables:
+                cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table})")
+                if cursor.fetchone()[0]:
+                    kept.append(table)
+            self.kept = kept
+            self.cleared = [t for t in TopologicalSorter(referrers).static_order()
+                            if t not in kept]
+            cursor.execute("SELECT format('SELECT setval(%L, %s, %s)', quote_ident(schemaname) "
+                           "|| '.' || quote_ident(sequencename), coalesce(last_value, "
+                           "start_value), (last_value IS NOT NULL)::text) FROM pg_sequences "
+                           "WHERE schemaname = 'public'")
+            self.sequences = [row[0] for row in cursor.fetchall()]
+            self.head = self._state(cursor, kept)
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres(postgres_url) -> ScratchPostgres:
+    return ScratchPostgres(postgres_url)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
 def database_url(request, tmp_path):
-    """Each API test runs once on SQLite and once on PostgreSQL."""
+    """Each API test runs once on SQLite and once on PostgreSQL, on a database of its own:
+    empty, or at the head schema with no rows when the test builds the ``app``."""
+    at_head = "app" in request.fixturenames
     if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'kommentar.db'}"
-    url = request.getfixturevalue("postgres_url")
-    _empty_postgres(url)
-    return url
+        path = tmp_path / "kommentar.db"
+        if at_head:
+            shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        return f"sqlite:///{path}"
+    scratch = request.getfixturevalue("scratch_postgres")
+    scratch.clear() if at_head else scratch.empty()
+    return scratch.url
 
 
 @pytest.fixture
@@ -81,7 +206,8 @@ def settings(database_url):
     # No form-timestamp check by default: tests post at machine speed (test_defences.py
     # turns it on).
     return {"secret_key": "test-" + secrets.token_hex(8), "origins": SITE,
-            "database_url": database_url, "ratelimit": False, "spam_min_seconds": 0}
+            "database_url": database_url, "ratelimit": False, "spam_min_seconds": 0,
+            **{name.lower(): value for name, value in CHEAP_ARGON2.items()}}
 
 
 @pytest.fixture
@@ -141,39 +267,49 @@ class Server:
         self.process.wait()
 
     def stop(self) -> None:
+        """End the server when its test is done. At once, as ``crash`` does: gunicorn's own
+        shutdown takes half a second, and everything a test waited for is committed already."""
         if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+            self.crash()
+
+
+def launch_server(folder: Path, origins: str = SITE, workers: int = 1, **settings) -> Server:
+    """Start ``kommentar serve`` on a free port with the given settings (environment variables),
+    its database and log in ``folder``; the caller stops it."""
+    port = free_port()
+    env = {**os.environ,
+           "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
+           "KOMMENTAR_ORIGINS": origins,
+           "KOMMENTAR_SPAM_MIN_SECONDS": "0",  # browsers driven by tests type instantly
+           "KOMMENTAR_DATABASE_URL": f"sqlite:///{folder / f'server-{port}.db'}",
+           **{f"KOMMENTAR_{name}": str(value) for name, value in CHEAP_ARGON2.items()}}
+    env.pop("KOMMENTAR_CONFIG", None)
+    env.update({f"KOMMENTAR_{k.upper()}": str(v) for k, v in settings.items()})
+    log = folder / f"server-{port}.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "kommentar.cli", "serve", "--port", str(port),
+             "--workers", str(workers)],
+            env=env, stdout=output, stderr=subprocess.STDOUT, cwd=folder,
+            start_new_session=True)  # its own process group: crash() reaches the workers
+    server = Server(f"http://127.0.0.1:{port}", process, env, log)
+    try:
+        wait_for_port(port, process)
+    except RuntimeError:
+        server.stop()
+        raise
+    return server
 
 
 @pytest.fixture
 def start_server(tmp_path):
-    """Start ``kommentar serve`` on a free port with the given settings (environment variables)."""
+    """Start ``kommentar serve`` on a free port with the given settings (environment variables);
+    each is stopped when the test ends."""
     started: list[Server] = []
 
     def start(origins: str = SITE, workers: int = 1, **settings) -> Server:
-        port = free_port()
-        env = {**os.environ,
-               "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
-               "KOMMENTAR_ORIGINS": origins,
-               "KOMMENTAR_SPAM_MIN_SECONDS": "0",  # browsers driven by tests type instantly
-               "KOMMENTAR_DATABASE_URL": f"sqlite:///{tmp_path / f'server-{port}.db'}"}
-        env.pop("KOMMENTAR_CONFIG", None)
-        env.update({f"KOMMENTAR_{k.upper()}": str(v) for k, v in settings.items()})
-        log = tmp_path / f"server-{port}.log"
-        with open(log, "wb") as output:
-            process = subprocess.Popen(
-                [sys.executable, "-m", "kommentar.cli", "serve", "--port", str(port),
-                 "--workers", str(workers)],
-                env=env, stdout=output, stderr=subprocess.STDOUT, cwd=tmp_path,
-                start_new_session=True)  # its own process group: crash() reaches the workers
-        server = Server(f"http://127.0.0.1:{port}", process, env, log)
+        server = launch_server(tmp_path, origins, workers, **settings)
         started.append(server)
-        wait_for_port(port, process)
         return server
 
     yield start
@@ -203,6 +339,22 @@ class _ExamplesHandler(http.server.SimpleHTTPRequestHandler):
         self.wfile.write(body)
 
 
+def serve_examples() -> tuple[http.server.ThreadingHTTPServer, type[_ExamplesHandler]]:
+    """examples/ served on a free port of 127.0.0.1 from a thread; set the returned handler
+    class's ``server_url`` to the Kommentar server the pages should embed."""
+    handler = type("Handler", (_ExamplesHandler,), {})
+    httpd = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(handler, directory=str(ROOT / "examples")))
+    # A short poll: shutdown() waits for the loop to look, half a second by default.
+    threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True).start()
+    return httpd, handler
+
+
+def stop_examples(httpd: http.server.ThreadingHTTPServer) -> None:
+    httpd.shutdown()
+    httpd.server_close()
+
+
 @dataclass
 class Site:
     """The example pages served from their own origin, talking to a Kommentar server."""
@@ -213,21 +365,77 @@ class Site:
 
 @pytest.fixture
 def start_site(start_server):
-    """Serve examples/ on a free port and a Kommentar server that accepts that origin."""
+    """Serve examples/ on a free port and a Kommentar server of its own that accepts that
+    origin (``shared_sites`` is the quicker way to a fresh site)."""
     running: list[http.server.ThreadingHTTPServer] = []
 
     def start(**settings) -> Site:
-        port = free_port()
-        origin = f"http://127.0.0.1:{port}"
-        server = start_server(origins=origin, **settings)
-        handler = type("Handler", (_ExamplesHandler,), {"server_url": server.url})
-        httpd = http.server.ThreadingHTTPServer(
-            ("127.0.0.1", port), functools.partial(handler, directory=str(ROOT / "examples")))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        httpd, handler = serve_examples()
         running.append(httpd)
+        origin = f"http://127.0.0.1:{httpd.server_address[1]}"
+        server = start_server(origins=origin, **settings)
+        handler.server_url = server.url
         return Site(origin, server)
 
     yield start
     for httpd in running:
-        httpd.shutdown()
-        httpd.server_close()
+        stop_examples(httpd)
+
+
+# A Kommentar server takes a second to start and stop, more than most browser tests take, so
+# the tests of a module share one per distinct settings. Each test still gets a site of its own:
+# an origin no other test used, a name under .localhost (which Chromium resolves to this
+# machine without asking DNS), so its threads, page URLs and browser storage are all new.
+ORIGINS_PER_SERVER = 100
+
+
+@dataclass
+class _SiteGroup:
+    server: Server
+    httpd: http.server.ThreadingHTTPServer
+    origins: list[str]
+
+
+class SharedSites:
+    """The servers one test module shares, one per distinct settings, each with the example
+    pages on many origins; ``take`` hands out a site on an origin no test has used."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.groups: dict[tuple, _SiteGroup] = {}
+        self.retired: list[_SiteGroup] = []
+
+    def take(self, **settings) -> Site:
+        """A fresh site on a server started with these settings (environment variables)."""
+        key = tuple(sorted((name, str(value)) for name, value in settings.items()))
+        group = self.groups.get(key)
+        if group is None or not group.origins:
+            if group is not None:
+                self.retired.append(group)
+            group = self.groups[key] = self._start(settings)
+        return Site(group.origins.pop(0), group.server)
+
+    def _start(self, settings: dict) -> _SiteGroup:
+        httpd, handler = serve_examples()
+        port = httpd.server_address[1]
+        origins = [f"http://t{n}.localhost:{port}" for n in range(ORIGINS_PER_SERVER)]
+        try:
+            server = launch_server(self.folder, origins=",".join(origins), **settings)
+        except RuntimeError:
+            stop_examples(httpd)
+            raise
+        handler.server_url = server.url
+        return _SiteGroup(server, httpd, origins)
+
+    def close(self) -> None:
+        for group in [*self.groups.values(), *self.retired]:
+            group.server.stop()
+            stop_examples(group.httpd)
+
+
+@pytest.fixture(scope="module")
+def shared_sites(tmp_path_factory):
+    """The module's shared servers (see ``SharedSites``), stopped when the module ends."""
+    sites = SharedSites(tmp_path_factory.mktemp("sites"))
+    yield sites
+    sites.close()

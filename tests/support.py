@@ -22,6 +22,9 @@ def http_json(method: str, url: str, body: bytes | None = None, headers: dict | 
 
 
 SITE = "http://127.0.0.1:8000"  # the site origin the API tests post from
+# argon2id at its least cost, for every app and server the tests start: the suite hashes
+# hundreds of passwords. test_api_auth.py checks that the defaults are OWASP's cost.
+CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLELISM": 1}
 PG_DSN = os.environ.get("KOMMENTAR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE = os.environ.get("KOMMENTAR_REQUIRE_SERVICES") == "1"
 

@@ -10,13 +10,14 @@ from html import unescape
 import itsdangerous.timed
 import pytest
 from itsdangerous import URLSafeTimedSerializer
-from support import SITE, Clock
+from support import CHEAP_ARGON2, SITE, Clock
 
 from kommentar import accounts, moderation
 from kommentar.holds import active_hold
 from kommentar.models import AuditEntry, Ban, Comment, Thread, User, utcnow
 
 PASSWORD = "a long admin password"
+HASHER = accounts.hasher(CHEAP_ARGON2)
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
 
@@ -24,7 +25,7 @@ CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'
 # --- helpers ----------------------------------------------------------------------------------
 
 def account(username: str, role: str = "user") -> User:
-    user = accounts.register(username, PASSWORD)
+    user = accounts.register(username, PASSWORD, hasher=HASHER)
     if role != "user":
         User.update(role=role).where(User.id == user.id).execute()
     return User.get_by_id(user.id)
@@ -226,7 +227,8 @@ def test_an_api_session_token_of_an_admin_is_not_an_admin_session(seeded, boss):
 @pytest.mark.parametrize("cookie", [
     "garbage",
     "",
-    forge({"u": 1, "v": 0, "s": "x" * 32, "t": 0}),  # another server's key
+    # Its own id: the signature carries the time, and pytest-xdist's workers must agree on ids.
+    pytest.param(forge({"u": 1, "v": 0, "s": "x" * 32, "t": 0}), id="another server's key"),
 ])
 def test_a_forged_cookie_opens_nothing(seeded, boss, cookie):
     seeded.set_cookie("kommentar_admin", cookie, path="/admin")

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from support import SITE, clean_environment  # noqa: F401 - a fixture, used below
+from support import CHEAP_ARGON2, SITE, clean_environment  # noqa: F401 - a fixture, used below
 
 from kommentar import accounts
 from kommentar.cli import main
@@ -18,6 +18,7 @@ from kommentar.models import AuditEntry, Comment, Thread, User, utcnow
 SPAMMER = "5bad5bad5bad5bad5bad5bad5bad5bad"
 READER = "0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e0e"
 PASSWORD = "correct horse battery"
+HASHER = accounts.hasher(CHEAP_ARGON2)
 
 pytestmark = pytest.mark.usefixtures("clean_environment")  # KOMMENTAR_* unset
 
@@ -27,7 +28,8 @@ def run(settings, app):
     """Run ``kommentar`` in-process against the test's database; returns click's result."""
     runner = CliRunner()
     env = {"KOMMENTAR_SECRET_KEY": settings["secret_key"], "KOMMENTAR_ORIGINS": SITE,
-           "KOMMENTAR_DATABASE_URL": settings["database_url"], "KOMMENTAR_RATELIMIT": "false"}
+           "KOMMENTAR_DATABASE_URL": settings["database_url"], "KOMMENTAR_RATELIMIT": "false",
+           **{f"KOMMENTAR_{name}": str(value) for name, value in CHEAP_ARGON2.items()}}
 
     def invoke(*args: str, input: str | None = None):
         if not database.is_closed():  # the command opens its own connection
@@ -55,7 +57,7 @@ def statuses() -> dict[int, str]:
 def test_admin_create_reads_the_password_from_standard_input(run):
     result = run("admin", "create", "Root", input=f"{PASSWORD}\n")
     assert result.exit_code == 0, result.output
-    user = accounts.authenticate("Root", PASSWORD)
+    user = accounts.authenticate("Root", PASSWORD, hasher=HASHER)
     assert user.role == "admin"
     assert "Root is an admin" in result.output
     [entry] = AuditEntry.select()
@@ -78,7 +80,7 @@ def test_admin_create_refuses_a_weak_password(run, password, reason):
 
 
 def test_admin_create_refuses_a_taken_name_and_leaves_that_account_alone(run):
-    accounts.register("root", PASSWORD)
+    accounts.register("root", PASSWORD, hasher=HASHER)
     result = run("admin", "create", "ROOT", input="another good password\n")
     assert result.exit_code == 1
     assert "taken" in result.output
@@ -86,13 +88,13 @@ def test_admin_create_refuses_a_taken_name_and_leaves_that_account_alone(run):
 
 
 def test_admin_create_promote_makes_an_existing_account_an_admin(run):
-    made = accounts.register("Editor", PASSWORD)
+    made = accounts.register("Editor", PASSWORD, hasher=HASHER)
     result = run("admin", "create", "editor", "--promote")
     assert result.exit_code == 0, result.output
     assert User.get_by_id(made.id).role == "admin"
     assert AuditEntry.get().action == "admin_promote"
     with pytest.raises(Unauthorized):  # the password was not touched
-        accounts.authenticate("Editor", "another good password")
+        accounts.authenticate("Editor", "another good password", hasher=HASHER)
 
 
 def test_promoting_a_missing_account_fails(run):
@@ -101,7 +103,7 @@ def test_promoting_a_missing_account_fails(run):
 
 
 def test_admin_list_shows_only_admins(run):
-    accounts.register("reader", PASSWORD)
+    accounts.register("reader", PASSWORD, hasher=HASHER)
     run("admin", "create", "Root", input=f"{PASSWORD}\n")
     result = run("admin", "list")
     assert result.exit_code == 0
@@ -170,7 +172,7 @@ def test_prune_asks_first_and_a_no_changes_nothing(run, wave):
     (["--author", "writer"], {"Signed"}),
 ])
 def test_prune_filters_combine(run, wave, args, gone):
-    writer = accounts.register("Writer", PASSWORD)
+    writer = accounts.register("Writer", PASSWORD, hasher=HASHER)
     comment(Thread.get(Thread.key == f"{SITE}/post"), "Signed", author=writer)
     Comment.update(created=utcnow() - timedelta(days=3)).where(Comment.text == "Cheap pills") \
         .execute()

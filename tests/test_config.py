@@ -164,6 +164,9 @@ def test_missing_file_is_refused(instance, tmp_path):
     ("voting", "everyone"),
     ("limit_post", "lots"),
     ("limit_login_account", "10 per fortnight"),
+    ("argon2_time_cost", "0"),
+    ("argon2_memory_cost", "7"),
+    ("argon2_parallelism", "0"),
 ])
 def test_bad_value_in_the_environment_names_the_setting(instance, name, value):
     with pytest.raises(ConfigError, match=f"^{name}: "):
@@ -184,6 +187,13 @@ def test_bad_value_in_the_file_names_the_setting(instance, toml, name, value):
     path = toml("".join(f"{key} = {text}\n" for key, text in lines.items()))
     with pytest.raises(ConfigError, match=f"^{name}: "):
         config.load(instance, {"config": path}, environ={})
+
+
+def test_argon2_memory_must_cover_every_lane(instance):
+    with pytest.raises(ConfigError, match=r"^argon2_memory_cost: .* lane .* \(32\)"):
+        load(instance, KOMMENTAR_ARGON2_MEMORY_COST="31", KOMMENTAR_ARGON2_PARALLELISM="4")
+    assert load(instance, KOMMENTAR_ARGON2_MEMORY_COST="32",
+                KOMMENTAR_ARGON2_PARALLELISM="4")["ARGON2_MEMORY_COST"] == 32
 
 
 @pytest.mark.parametrize("origin", [

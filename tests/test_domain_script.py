@@ -25,7 +25,7 @@ migrations.migrate()
 policy = comments.Policy.from_config(settings)
 signer = policy.defences.signer
 
-writer = accounts.register("writer", "correct horse battery")
+writer = accounts.register("writer", "correct horse battery", hasher=accounts.hasher(settings))
 reader = comments.Author(user=None, ip_hash=signer.hash_ip("192.0.2.7"))
 # A form posted the moment it opened: the signed form timestamp gives it away.
 hasty = comments.post(reader, policy, url="{SITE}/post", text="Quick!", name="Bot",

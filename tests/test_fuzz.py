@@ -19,7 +19,7 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
 from schemathesis.config import SchemathesisConfig
-from support import SITE
+from support import CHEAP_ARGON2, SITE
 
 EXAMPLES = int(os.environ.get("KOMMENTAR_FUZZ_EXAMPLES", "25"))
 SEEDED = EXAMPLES <= 25
@@ -35,7 +35,8 @@ def fuzz_app(tmp_path_factory):
 
     folder = tmp_path_factory.mktemp("fuzz")
     app = create_app({"secret_key": "fuzz", "origins": SITE, "ratelimit": False,
-                      "spam_min_seconds": 0, "database_url": f"sqlite:///{folder / 'fuzz.db'}"})
+                      "spam_min_seconds": 0, **CHEAP_ARGON2,
+                      "database_url": f"sqlite:///{folder / 'fuzz.db'}"})
     yield app
     disconnect()
 

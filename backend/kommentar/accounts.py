@@ -1,27 +1,57 @@
 """Accounts: registration, log-in, log-out and the password rules.
 
-Passwords are hashed with argon2id at OWASP's parameters (19 MiB, 2 passes, one
-lane) and rehashed on log-in when those parameters change. Log-in does the same
-work whether or not the account exists, so response times do not reveal names.
+Passwords are hashed with argon2id at the cost the settings name (by default
+OWASP's: 19 MiB, 2 passes, one lane) and rehashed on log-in when that cost
+changes. Log-in does the same work whether or not the account exists, so
+response times do not reveal names.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
+from collections.abc import Mapping
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.low_level import Type, verify_secret
 from peewee import IntegrityError
 
 from .db import database
 from .errors import Conflict, Invalid, Unauthorized
 from .models import User
 
-HASHER = PasswordHasher(time_cost=2, memory_cost=19 * 1024, parallelism=1)
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024  # the upper bound stops hash flooding with huge inputs
 USERNAME = re.compile(r"^[\w.-]+(?: [\w.-]+)*$")
-_DUMMY_HASH = HASHER.hash("not a real password")
+
+
+def hasher(settings: Mapping[str, Any]) -> PasswordHasher:
+    """The argon2id hasher at the cost these settings (``config.load``'s keys) name."""
+    return _hasher(settings["ARGON2_TIME_COST"], settings["ARGON2_MEMORY_COST"],
+                   settings["ARGON2_PARALLELISM"])
+
+
+@functools.cache  # one per cost, so each cost's dummy hash below is made once
+def _hasher(time_cost: int, memory_cost: int, parallelism: int) -> PasswordHasher:
+    return PasswordHasher(time_cost=time_cost, memory_cost=memory_cost, parallelism=parallelism)
+
+
+@functools.cache
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    # What an unknown account name is checked against: the same work as a real account's.
+    return hasher.hash("not a real password")
+
+
+def password_matches(password_hash: str, password: str) -> bool:
+    """Whether the password opens this argon2id hash. The cost is read from the hash itself,
+    so hashes made before the cost settings changed keep working."""
+    try:
+        return verify_secret(password_hash.encode("ascii"), password[:MAX_PASSWORD].encode(),
+                             Type.ID)
+    except (VerificationError, InvalidHashError, UnicodeEncodeError):
+        return False
 
 
 def username_key(username: str) -> str:
@@ -81,12 +111,14 @@ def validate_email(raw: object) -> str | None:
     return raw.strip()
 
 
-def register(username: object, password: object, email: object = None) -> User:
-    """Create an account; Conflict code username_taken if the name is in use."""
+def register(username: object, password: object, email: object = None, *,
+             hasher: PasswordHasher) -> User:
+    """Create an account, its password hashed by ``hasher`` (see ``hasher(settings)``);
+    Conflict code username_taken if the name is in use."""
     name = validate_username(username)
     secret = validate_password(password, name)
     address = validate_email(email)
-    password_hash = HASHER.hash(secret)
+    password_hash = hasher.hash(secret)
     try:
         with database.atomic():
             return User.create(username=name, username_key=username_key(name),
@@ -95,22 +127,21 @@ def register(username: object, password: object, email: object = None) -> User:
         raise Conflict("That username is taken.", code="username_taken") from None
 
 
-def authenticate(username: object, password: object) -> User:
-    """The account these credentials open, or Unauthorized code invalid_credentials."""
+def authenticate(username: object, password: object, *, hasher: PasswordHasher) -> User:
+    """The account these credentials open, or Unauthorized code invalid_credentials. A hash
+    made at another cost than ``hasher``'s is replaced by one at ``hasher``'s."""
     if not isinstance(username, str) or not isinstance(password, str):
         raise Invalid("Username and password are required.", code="invalid_input")
     user = None
     if len(password) <= MAX_PASSWORD and len(username) <= 100:
         user = User.get_or_none(User.username_key == username_key(username.strip()))
-    try:
-        HASHER.verify(user.password_hash if user else _DUMMY_HASH, password[:MAX_PASSWORD])
-    except (VerificationError, InvalidHashError):
+    if not password_matches(user.password_hash if user else _dummy_hash(hasher), password):
         user = None
     if user is None or len(password) > MAX_PASSWORD:
         raise Unauthorized("Wrong username or password.", code="invalid_credentials")
-    if HASHER.check_needs_rehash(user.password_hash):
+    if hasher.check_needs_rehash(user.password_hash):
         with database.atomic():
-            User.update(password_hash=HASHER.hash(password)).where(User.id == user.id).execute()
+            User.update(password_hash=hasher.hash(password)).where(User.id == user.id).execute()
     return user
 
 

@@ -156,7 +156,7 @@ def admin_create(config_path: str | None, username: str, promote: bool,
     from .errors import KommentarError
     from .models import User
 
-    _app(config_path)
+    app = _app(config_path)
     password = None if promote else _read_password(password_stdin)  # not while holding a lock
     with db.database.connection_context():
         try:
@@ -167,7 +167,8 @@ def admin_create(config_path: str | None, username: str, promote: bool,
                     if user is None:
                         raise click.ClickException(f"no account named {username!r}")
                 else:
-                    user = accounts.register(username, password)
+                    user = accounts.register(username, password,
+                                             hasher=accounts.hasher(app.config))
                 User.update(role="admin").where(User.id == user.id).execute()
                 moderation.record(None, "admin_promote" if promote else "admin_create",
                                   f"user:{user.id}", user.username)

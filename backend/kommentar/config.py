@@ -51,6 +51,16 @@ def _int(value: Any) -> int:
     return number
 
 
+def _at_least(minimum: int) -> Callable[[Any], int]:
+    def parse(value: Any) -> int:
+        number = _int(value)
+        if number < minimum:
+            raise ValueError(f"must be at least {minimum}: {number}")
+        return number
+
+    return parse
+
+
 def _rate(value: Any) -> str:
     # Flask-Limiter skips a limit it cannot parse, which would switch it off without a word.
     text = str(value).strip()
@@ -122,6 +132,12 @@ SETTINGS: tuple[Setting, ...] = (
             "who may vote: anyone (one vote per voter token and IP hash) or accounts"),
     Setting("account_edit", True, _bool,
             "let account holders edit and delete their own comments at any time"),
+    # OWASP's first argon2id choice: less memory per log-in than argon2-cffi's 64 MiB default,
+    # so a small server survives a burst of log-ins (README, "Tokens, not cookies").
+    Setting("argon2_time_cost", 2, _at_least(1), "argon2id passes over memory per password hash"),
+    Setting("argon2_memory_cost", 19 * 1024, _at_least(8),
+            "argon2id memory per password hash, in KiB (at least 8 per lane)"),
+    Setting("argon2_parallelism", 1, _at_least(1), "argon2id lanes (threads) per password hash"),
     Setting("edit_window", 900, _int,
             "seconds an anonymous author may edit or delete with the edit token"),
     Setting("session_max_age", 30 * 24 * 3600, _int, "seconds a sign-in token stays valid"),
@@ -202,6 +218,9 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None,
                 raise ConfigError(f"{setting.name}: {error}") from None
         config[setting.name.upper()] = value
 
+    if config["ARGON2_MEMORY_COST"] < 8 * config["ARGON2_PARALLELISM"]:
+        raise ConfigError("argon2_memory_cost: must be at least 8 KiB per lane of "
+                          f"argon2_parallelism ({8 * config['ARGON2_PARALLELISM']})")
     if not config["SECRET_KEY"]:
         raise ConfigError("secret_key is not set: run `kommentar init` or set KOMMENTAR_SECRET_KEY")
     config["ORIGINS"] = list(dict.fromkeys([*(config["ORIGINS"] or []), *config["SITES"]]))

@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from peewee import chunked
 
-from .accounts import HASHER, MAX_PASSWORD, account_key
+from .accounts import MAX_PASSWORD, account_key, password_matches
 from .db import database, is_postgres
 from .errors import Invalid, Unauthorized
 from .holds import ADDRESS
@@ -45,11 +44,7 @@ def export(user: User) -> Export:
 def _check_password(user: User, password: object) -> None:
     if not isinstance(password, str):
         raise Invalid("Your password is required to delete the account.", code="invalid_input")
-    try:
-        HASHER.verify(user.password_hash, password[:MAX_PASSWORD])
-    except (VerificationError, InvalidHashError):
-        raise Unauthorized("Wrong password.", code="invalid_credentials") from None
-    if len(password) > MAX_PASSWORD:
+    if not password_matches(user.password_hash, password) or len(password) > MAX_PASSWORD:
         raise Unauthorized("Wrong password.", code="invalid_credentials")
 
 

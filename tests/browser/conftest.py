@@ -8,6 +8,7 @@ reason, unless KOMMENTAR_REQUIRE_SERVICES=1 makes a missing browser a failure.
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -100,25 +101,50 @@ class Seed:
         return self.call("POST", "/api/comments", body, token)
 
     def account(self, username: str, password: str = "a long enough password") -> str:
-        """Register an account and return its session token."""
-        answer = self.call("POST", "/api/auth/register",
-                           {"username": username, "password": password})
+        """Register an account and return a session token for it. The server may be shared
+        with earlier tests of the module: an account one of them made is signed in to."""
+        credentials = {"username": username, "password": password}
+        status, _, answer = self._send("POST", "/api/auth/register", credentials, None)
+        if status == 409:
+            answer = self.call("POST", "/api/auth/login", credentials)
+        else:
+            assert status == 201, f"POST /api/auth/register: {status} {answer!r}"
         return answer["token"]
 
     def vote(self, comment: int, value: int, token: str) -> dict:
         return self.call("POST", f"/api/comments/{comment}/vote", {"value": value}, token)
 
 
+# The module's tests seed the same long texts, each on threads of its own: on a shared server
+# that is no spam wave (a test of the duplicate check names its window).
+SHARED = {"spam_duplicate_window": 0}
+
+
+def _blog(start_site, **settings) -> tuple:
+    settings.setdefault("ratelimit", False)
+    site = start_site(**settings)
+    return site, Seed(site)
+
+
 @pytest.fixture
-def blog(start_site):
-    """Start an examples site and its server; returns (site, seed). Settings as keywords."""
+def blog(shared_sites):
+    """An examples site of the test's own (a fresh origin: new threads, empty storage) on a
+    server the module's tests with the same settings share; returns (site, seed). Settings
+    as keywords. What is not a thread (accounts, bans, the admin's lists) is the server's."""
+    return functools.partial(_blog, shared_sites.take, **SHARED)
 
-    def start(**settings):
-        settings.setdefault("ratelimit", False)
-        site = start_site(**settings)
-        return site, Seed(site)
 
-    return start
+@pytest.fixture(scope="module")
+def module_blog(shared_sites):
+    """``blog`` for a module-scoped fixture: a site several tests read, seeded once."""
+    return functools.partial(_blog, shared_sites.take, **SHARED)
+
+
+@pytest.fixture
+def own_blog(start_site):
+    """``blog`` on a server of the test's own, for tests that read what the whole server
+    holds (the admin's lists, the audit log)."""
+    return functools.partial(_blog, start_site)
 
 
 @pytest.fixture(scope="session")

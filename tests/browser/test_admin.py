@@ -80,11 +80,12 @@ def open_blog(page, site, count: int) -> None:
 
 
 @pytest.fixture
-def site(blog):
-    """A blog whose server trusts one proxy (so readers can have addresses) and an admin."""
+def site(own_blog):
+    """A blog whose server trusts one proxy (so readers can have addresses) and an admin; the
+    server is the test's own, as the admin's lists and audit log show all it holds."""
 
     def start(**settings):
-        site, seed = blog(trusted_proxies=1, **settings)
+        site, seed = own_blog(trusted_proxies=1, **settings)
         make_admin(site)
         return site, seed
 

@@ -101,10 +101,11 @@ def seed_corpus(seed) -> int:
     return len(PAYLOADS)
 
 
-@pytest.fixture
-def corpus_site(blog):
-    """A blog whose one thread holds the whole corpus, and an admin to read it."""
-    site, seed = blog(ratelimit="off", spam_max_links=1000, spam_duplicate_window=0)
+@pytest.fixture(scope="module")
+def corpus_site(module_blog):
+    """A blog whose one thread holds the whole corpus, and an admin to read it: seeded once,
+    as both tests only read it (the admin test counts every comment the server holds)."""
+    site, seed = module_blog(ratelimit="off", spam_max_links=1000, spam_duplicate_window=0)
     count = seed_corpus(seed)
     make_admin(site)
     return site, count

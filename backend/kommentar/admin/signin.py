@@ -3,7 +3,7 @@ attempts are rate limited per client like the API's log-in."""
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, url_for
+from flask import current_app, redirect, render_template, request, url_for
 
 from .. import accounts
 from ..api.request import client_key
@@ -37,7 +37,8 @@ def login():
     """Check the credentials and start an admin session."""
     username = request.form.get("username", "")
     try:
-        user = accounts.authenticate(username, request.form.get("password", ""))
+        user = accounts.authenticate(username, request.form.get("password", ""),
+                                     hasher=accounts.hasher(current_app.config))
     except KommentarError as error:
         return _form(error.status, error.message, username[:100])
     if user.role != "admin":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 
 from .. import accounts, privacy, serialize
 from ..errors import Unauthorized
@@ -23,7 +23,8 @@ def _signed_in(user, status: int = 200):
 def register():
     """Create an account and sign it in."""
     data = req.body()
-    user = accounts.register(data.get("username"), data.get("password"), data.get("email"))
+    user = accounts.register(data.get("username"), data.get("password"), data.get("email"),
+                             hasher=accounts.hasher(current_app.config))
     return _signed_in(user, 201)
 
 
@@ -33,7 +34,8 @@ def register():
 def login():
     """Exchange a username and password for a session token."""
     data = req.body()
-    return _signed_in(accounts.authenticate(data.get("username"), data.get("password")))
+    return _signed_in(accounts.authenticate(data.get("username"), data.get("password"),
+                                            hasher=accounts.hasher(current_app.config)))
 
 
 def _required_user():
