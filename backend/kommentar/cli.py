@@ -107,6 +107,9 @@ def serve(config_path: str | None, host: str, port: int, workers: int, threads: 
             # No cut-off of gunicorn's own (an HTML 414 at 4094 bytes): the app refuses an
             # over-long request line itself, as JSON (errors.MAX_TARGET_BYTES).
             self.cfg.set("limit_request_line", 0)
+            # gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl): a
+            # second server on the machine would take it over from the first. Nothing uses it.
+            self.cfg.set("control_socket_disable", True)
 
         def load(self):
             return app
