@@ -90,11 +90,12 @@ def spam_reason(defences: Defences, submission: Submission | None, *, text: str,
     links = _HREF.findall(html)
     if len(links) > defences.max_links:
         return f"{len(links)} links (the limit is {defences.max_links})"
-    folded = " ".join(re.findall(r"\w+", f"{text} {name}".casefold()))
-    words = set(folded.split())
-    for word in defences.blocked_words:  # a phrase matches across any spacing or punctuation
-        if word in words or (" " in word and f" {word} " in f" {folded} "):
-            return f"blocked word: {word}"
+    if defences.blocked_words:
+        folded = " ".join(re.findall(r"\w+", f"{text} {name}".casefold()))
+        words = set(folded.split())
+        for word in defences.blocked_words:  # a phrase matches across spacing and punctuation
+            if word in words or (" " in word and f" {word} " in f" {folded} "):
+                return f"blocked word: {word}"
     for link in links:
         host = (urlsplit(link).hostname or "").lower()
         for domain in defences.blocked_domains:

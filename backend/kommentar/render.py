@@ -55,6 +55,11 @@ class _CommentLinkify(LinkifyIt):
         links that ``match`` drops."""
         return _MAY_LINK.search(text) is not None
 
+    def test(self, text):
+        """Whether the text holds a link; asked of every piece of text beside a link, so
+        pieces that cannot hold one we keep skip linkify-it's search for host names."""
+        return self.pretest(text) and super().test(text)
+
     def match(self, text):
         """Return linkify-it's matches minus fuzzy host names without ``www.``."""
         links = super().match(text)
