@@ -9,6 +9,10 @@ pooled: a request borrows one and gives it back when it ends, so neither connect
 nor SQLite's pragmas are paid per request (together they cost more than a cached
 thread read). The schema and its upgrades are ``migrations.py``'s: this module knows no
 table, so the models and the migrations import it and it imports neither.
+
+``execute`` and ``insert`` serve the hot write paths, whose small statements peewee took
+longer to build than the database took to run: a statement written once as SQL, and a
+model's INSERT built once.
 """
 
 from __future__ import annotations
