@@ -123,7 +123,8 @@ def _placeholders(count: int) -> str:
 
 
 def open_thread(key: str, url: str, title: str) -> tuple[int, bool]:
-    """The thread a page's comments go to, created on the first one: (its id, locked)."""
+    """The thread a page's comments go to, created on the first one: (its id, locked).
+    Called inside ``writing()``, like every write to threads."""
     row = execute(_FIND, (key,)).fetchone()
     if row is None:  # on PostgreSQL another writer may create it first: then it is found
         row = execute(_OPEN, (key, url, title, False, utcnow())).fetchone()
