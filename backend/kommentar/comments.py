@@ -16,13 +16,27 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from . import identity, render
-from .db import is_postgres
+from .db import execute, insert, is_postgres
 from .defences import Defences, Submission, duplicate, fingerprint, spam_reason
 from .errors import Forbidden, Invalid, NotFound, Unauthorized
 from .holds import verdict
 from .models import DELETED, PUBLISHED, SPAM, Comment, Thread, User, Vote, utcnow
-from .thread_writes import tally, writing
+from .thread_writes import open_thread, tally, writing
 from .tokens import Signer
+
+# The lookups of every reply and vote, written out: peewee takes longer to build them than
+# the database takes to answer them.
+_PARENT = 'SELECT "thread_id", "status", "depth", "root_id" FROM "comment" WHERE "id" = ?'
+_LOCK = 'SELECT 1 FROM "comment" WHERE "id" = ? FOR UPDATE'
+# The comment voted on, and the voter's vote on it: their own, else (for an anonymous voter)
+# one from their address.
+_VOTED_ON = ('SELECT "thread_id", "status", "author_id", '
+             '(SELECT "vote"."id" FROM "vote" WHERE "vote"."comment_id" = "comment"."id" '
+             'AND ("voter" = ? OR ("voter" LIKE ? AND "vote"."ip_hash" = ?)) '
+             'ORDER BY "voter" = ? DESC LIMIT 1) '
+             'FROM "comment" WHERE "comment"."id" = ?')
+_REVOTE = 'UPDATE "vote" SET "value" = ?, "voter" = ? WHERE "id" = ?'
+_UNVOTE = 'DELETE FROM "vote" WHERE "id" = ?'
 
 
 @dataclass(frozen=True)
@@ -135,22 +149,20 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
     print_ = fingerprint(body)
 
     with writing() as changes:
-        Thread.insert(key=key, url=normalised, title=_clean_title(title)).on_conflict_ignore() \
-            .execute()
-        thread = Thread.get(Thread.key == key)
-        if thread.locked:
+        thread_id, locked = open_thread(key, normalised, _clean_title(title))
+        if locked:
             raise Forbidden("This thread is closed for new comments.", code="thread_locked")
         root, depth = None, 0
         if parent is not None:
-            above = Comment.get_or_none(Comment.id == parent)
-            if above is None or above.thread_id != thread.id or above.status != PUBLISHED:
+            above = execute(_PARENT, (parent,)).fetchone()
+            if above is None or above[0] != thread_id or above[1] != PUBLISHED:
                 raise Invalid("The comment replied to is not in this thread.",
                               code="invalid_parent")
-            depth = above.depth + 1
+            depth = above[2] + 1
             if depth > policy.max_depth:
                 raise Invalid(f"Replies may nest at most {policy.max_depth} levels deep.",
                               code="too_deep")
-            root = above.root_id or above.id
+            root = above[3] or parent
         if caught is None and duplicate(policy.defences, body, print_):
             caught = "the same text was posted moments ago"
         if caught is not None:
@@ -158,11 +170,15 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
         else:
             status, reason = verdict(policy.moderation, author.user and author.user.id,
                                      author.ip_hash)
-        comment = Comment.create(thread=thread, parent=parent, root=root, depth=depth,
-                                 author=author.user, name=name, text=body, html=html,
-                                 ip_hash=author.ip_hash, status=status, spam_reason=reason,
-                                 fingerprint=print_)
-        changes.recount([thread.id] if status == PUBLISHED else [])
+        comment = Comment(thread=thread_id, parent=parent, root=root, depth=depth,
+                          author=author.user, name=name, text=body, html=html,
+                          ip_hash=author.ip_hash, status=status, spam_reason=reason,
+                          fingerprint=print_)
+        insert(comment)
+        if status == PUBLISHED:
+            changes.add(thread_id)
+        else:
+            changes.touch([])  # nothing shown changed: held and spam comments are not listed
     return comment
 
 
@@ -174,10 +190,10 @@ def published(comment_id: int) -> Comment:
     return comment
 
 
-def _site_of(comment: Comment, policy: Policy) -> Policy:
+def _site_of(thread_id: int, policy: Policy) -> Policy:
     if not policy.sites:
         return policy
-    return policy.site(identity.origin_of(Thread.get_by_id(comment.thread_id).url))
+    return policy.site(identity.origin_of(Thread.get_by_id(thread_id).url))
 
 
 def _editable(comment_id: int, author: Author, edit_grant: int | None,
@@ -186,7 +202,7 @@ def _editable(comment_id: int, author: Author, edit_grant: int | None,
     comment = Comment.get_or_none(Comment.id == comment_id)
     if comment is None or comment.status == DELETED:
         raise NotFound("No such comment.")
-    policy = _site_of(comment, policy)
+    policy = _site_of(comment.thread_id, policy)
     if edit_grant == comment.id:
         return comment, policy
     if author.user is not None and comment.author_id == author.user.id:
@@ -244,29 +260,26 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
     """
     if type(value) is not int or value not in (1, -1, 0):
         raise Invalid("A vote is 1, -1 or 0.", code="invalid_vote")
+    anonymous = voter.startswith(ANONYMOUS) and ip_hash
     with writing() as changes:
-        query = Comment.select().where(Comment.id == comment_id)
-        if is_postgres():
-            query = query.for_update()  # serialise votes on one comment; the tally stays exact
-        comment = query.get_or_none()
-        if comment is None or comment.status != PUBLISHED:
+        if is_postgres():  # serialise votes on one comment, so the tally stays exact
+            execute(_LOCK, (comment_id,))
+        found = execute(_VOTED_ON, (voter, ANONYMOUS + "%" if anonymous else None, ip_hash,
+                                    voter, comment_id)).fetchone()
+        if found is None or found[1] != PUBLISHED:
             raise NotFound("No such comment.")
-        if user is None and _site_of(comment, policy).voting == "accounts":
+        thread_id, _, author_id, existing = found
+        if user is None and _site_of(thread_id, policy).voting == "accounts":
             raise Unauthorized("Log in to vote.", code="login_required")
-        if user is not None and comment.author_id == user.id:
+        if user is not None and author_id == user.id:
             raise Forbidden("You cannot vote on your own comment.", code="own_comment")
-        mine = Vote.voter == voter
-        if voter.startswith(ANONYMOUS) and ip_hash:
-            mine |= Vote.voter.startswith(ANONYMOUS) & (Vote.ip_hash == ip_hash)
-        existing = (Vote.select().where((Vote.comment == comment.id) & mine)
-                    .order_by((Vote.voter == voter).desc()).first())  # the voter's own row first
         if value == 0:
             if existing:
-                existing.delete_instance()
+                execute(_UNVOTE, (existing,))
         elif existing:  # a row found by IP hash passes to the voter who now holds that address
-            Vote.update(value=value, voter=voter).where(Vote.id == existing.id).execute()
+            execute(_REVOTE, (value, voter, existing))
         else:
-            Vote.create(comment=comment.id, voter=voter, value=value, ip_hash=ip_hash)
-        up, down = tally([comment.id])[comment.id]
-        changes.touch([comment.thread_id])
+            insert(Vote(comment=comment_id, voter=voter, value=value, ip_hash=ip_hash))
+        up, down = tally([comment_id])[comment_id]
+        changes.touch([thread_id])
     return up, down, value

@@ -37,6 +37,9 @@ LINK_REL = "nofollow ugc noopener noreferrer"
 # markdown-it hands this its percent-encoded form of the link, so leading
 # spaces, entities and control characters have already been dealt with.
 _ALLOWED_LINK = re.compile(r"(?:https?|mailto):", re.IGNORECASE)
+# Text without one of these holds no link _CommentLinkify keeps: linkify-it's schemas, "www."
+# and the "@" of an e-mail address.
+_MAY_LINK = re.compile(r"https?:|ftp:|mailto:|//|www\.|@", re.IGNORECASE)
 
 
 class _CommentLinkify(LinkifyIt):
@@ -45,6 +48,17 @@ class _CommentLinkify(LinkifyIt):
     Fuzzy linking otherwise turns file names with country-code endings
     (``config.py``, ``README.md``) into links to hosts nobody meant.
     """
+
+    def pretest(self, text):
+        """Whether the text may hold a link; linkify-it's own pretest also searches every
+        top-level domain for bare host names, a third of a post's Markdown time, to find
+        links that ``match`` drops."""
+        return _MAY_LINK.search(text) is not None
+
+    def test(self, text):
+        """Whether the text holds a link; asked of every piece of text beside a link, so
+        pieces that cannot hold one we keep skip linkify-it's search for host names."""
+        return self.pretest(text) and super().test(text)
 
     def match(self, text):
         """Return linkify-it's matches minus fuzzy host names without ``www.``."""
