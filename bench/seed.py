@@ -25,7 +25,7 @@ from datetime import UTC, date, datetime
 import corpus
 from peewee import Model, chunked
 
-from kommentar import identity, ranking, render
+from kommentar import ranking, render, urls
 from kommentar.accounts import username_key
 from kommentar.db import database, is_postgres, open_database
 from kommentar.defences import fingerprint
@@ -79,8 +79,8 @@ def _threads(plan: corpus.Plan) -> Iterator[dict]:
     for comment in reversed(plan.comments):
         first[comment.thread] = comment.created
     for n, page in enumerate(plan.pages):
-        url = identity.normalise_url(plan.url(page))
-        yield {"id": n + 1, "key": identity.thread_key(url, None), "url": url,
+        url = urls.normalise_url(plan.url(page))
+        yield {"id": n + 1, "key": urls.thread_key(url, None), "url": url,
                "title": f"Page {page.rsplit('/', 1)[1]}", "count": sizes[n],
                "created": _moment(first[n] - 60)}
 

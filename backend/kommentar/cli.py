@@ -43,7 +43,7 @@ def main(ctx: click.Context, config_path: str | None) -> None:
 def init(config_path: str | None, origins, database_url, anonymous, force) -> None:
     """Write a config file with a fresh secret key, and create the database."""
     from .errors import KommentarError
-    from .identity import normalise_origin
+    from .urls import normalise_origin
 
     path = config_path or "kommentar.toml"
     if os.path.exists(path) and not force:
@@ -195,7 +195,7 @@ def admin_list(config_path: str | None) -> None:
 
 def _thread_id(ref: str) -> int:
     """A thread named by its id, its page URL or its explicit ``id:...`` key."""
-    from . import identity
+    from . import urls
     from .errors import KommentarError
     from .models import Thread
 
@@ -203,7 +203,7 @@ def _thread_id(ref: str) -> int:
         found = Thread.get_or_none(Thread.id == int(ref))
     else:
         try:
-            key = ref if ref.startswith("id:") else identity.normalise_url(ref)
+            key = ref if ref.startswith("id:") else urls.normalise_url(ref)
         except KommentarError as error:
             raise click.BadParameter(error.message, param_hint="--thread") from None
         found = Thread.get_or_none((Thread.key == key) | (Thread.url == key))

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from . import identity, render
+from . import render, urls
 from .db import execute, insert, is_postgres
 from .defences import Defences, Submission, duplicate, fingerprint, spam_reason
 from .errors import Forbidden, Invalid, NotFound, Unauthorized
@@ -85,11 +85,11 @@ def locate(url: object, thread_id: object, policy: Policy) -> tuple[str, str]:
         raise Invalid("The page URL is required.", code="invalid_url")
     if thread_id is not None and not isinstance(thread_id, str):
         raise Invalid("The thread id must be text.", code="invalid_thread_id")
-    normalised = identity.normalise_url(url)
-    if identity.origin_of(normalised) not in policy.origins:
+    normalised = urls.normalise_url(url)
+    if urls.origin_of(normalised) not in policy.origins:
         raise Forbidden("This site is not configured to have comments here.",
                         code="origin_not_allowed")
-    return identity.thread_key(normalised, thread_id), normalised
+    return urls.thread_key(normalised, thread_id), normalised
 
 
 def _clean_text(text: object, policy: Policy) -> str:
@@ -134,7 +134,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
     It is published, or held for a moderator (``pending``), or kept as ``spam`` with the
     reason when a defence catches it (see ``defences``)."""
     key, normalised = locate(url, thread_id, policy)
-    policy = policy.site(identity.origin_of(normalised))
+    policy = policy.site(urls.origin_of(normalised))
     body = _clean_text(text, policy)
     if author.user is None:
         if not policy.anonymous:
@@ -193,7 +193,7 @@ def published(comment_id: int) -> Comment:
 def _site_of(thread_id: int, policy: Policy) -> Policy:
     if not policy.sites:
         return policy
-    return policy.site(identity.origin_of(Thread.get_by_id(thread_id).url))
+    return policy.site(urls.origin_of(Thread.get_by_id(thread_id).url))
 
 
 def _editable(comment_id: int, author: Author, edit_grant: int | None,

@@ -18,7 +18,7 @@ from typing import Any
 from limits import parse_many
 
 from .errors import KommentarError
-from .identity import normalise_origin
+from .urls import normalise_origin
 
 
 def _bool(value: Any) -> bool:

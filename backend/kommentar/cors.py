@@ -20,7 +20,7 @@ WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 def site_origin(origin: str | None) -> str | None:
     """An Origin header's normalised form, or None when it is absent or malformed."""
-    from .identity import normalise_origin
+    from .urls import normalise_origin
 
     try:
         return normalise_origin(origin) if origin else None

@@ -1,4 +1,4 @@
-"""Page identity: which thread a page's comments belong to.
+"""Page URLs: which thread a page's comments belong to, and the origins of sites.
 
 A thread is stored under a key. When the embedding page names its thread
 explicitly (``data-id`` on the widget), the key is ``id:`` followed by that name;

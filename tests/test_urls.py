@@ -1,9 +1,9 @@
-"""Page identity: URL normalisation, origins and thread keys."""
+"""Page URLs: URL normalisation, origins and thread keys."""
 
 import pytest
 
 from kommentar.errors import Invalid
-from kommentar.identity import normalise_origin, normalise_url, origin_of, thread_key
+from kommentar.urls import normalise_origin, normalise_url, origin_of, thread_key
 
 CANONICAL = "https://example.com/blog/post"
 
