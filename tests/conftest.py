@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import CHEAP_ARGON2, PG_DSN, SITE, Api, missing
+from support import CHEAP_ARGON2, PG_DSN, SITE, Api, postgres_admin
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,15 +55,7 @@ def sqlite_template(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def postgres_url():
     """A fresh PostgreSQL database for this run, dropped at the end."""
-    try:
-        import psycopg2
-    except ImportError:
-        missing("psycopg2 is not installed")
-    try:
-        admin = psycopg2.connect(PG_DSN, connect_timeout=3)
-    except psycopg2.OperationalError as error:
-        missing(f"PostgreSQL is not reachable at {PG_DSN}: {error}".strip())
-    admin.autocommit = True
+    admin = postgres_admin()
     name = f"kommentar_test_{uuid.uuid4().hex[:10]}"
     with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')

@@ -36,6 +36,21 @@ def missing(reason: str):
     pytest.skip(reason)
 
 
+def postgres_admin():
+    """An autocommit connection to PostgreSQL's maintenance database, for creating and
+    dropping scratch databases; a skip (or, in CI, a failure) when it cannot be had."""
+    try:
+        import psycopg2
+    except ImportError:
+        missing("psycopg2 is not installed")
+    try:
+        admin = psycopg2.connect(PG_DSN, connect_timeout=3)
+    except psycopg2.OperationalError as error:
+        missing(f"PostgreSQL is not reachable at {PG_DSN}: {error}".strip())
+    admin.autocommit = True
+    return admin
+
+
 class Api:
     """Calls the API the way the widget does: JSON bodies, the site's Origin, a bearer token."""
 

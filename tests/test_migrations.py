@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from support import PG_DSN, SITE, Api, missing
+from support import PG_DSN, SITE, Api, postgres_admin
 
 from kommentar import create_app, db, migrations
 
@@ -134,15 +134,7 @@ def empty_database(request, tmp_path):
     if request.param == "sqlite":
         yield lambda name: f"sqlite:///{tmp_path / name}.db"
         return
-    try:
-        import psycopg2
-    except ImportError:
-        missing("psycopg2 is not installed")
-    try:
-        admin = psycopg2.connect(PG_DSN, connect_timeout=3)
-    except psycopg2.OperationalError as error:
-        missing(f"PostgreSQL is not reachable at {PG_DSN}: {error}".strip())
-    admin.autocommit = True
+    admin = postgres_admin()
     made: list[str] = []
 
     def make(name: str) -> str:
