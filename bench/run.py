@@ -194,8 +194,9 @@ def document(bench: Bench, args: argparse.Namespace, rows: dict, verdicts: list,
         f"(other work on the machine skews every figure); the run took {bench.elapsed()}",
         f"- software: {versions}",
         f"- servers: gunicorn on 127.0.0.1, {args.workers} workers each; Kommentar "
-        f"`kommentar serve --workers {args.workers} --threads {args.threads}`; the ceiling "
-        "with the same gunicorn settings; Isso with its documented sync workers and --preload",
+        f"`kommentar serve --workers {args.workers} --threads {args.threads} --no-access-log`; "
+        "the ceiling with the same gunicorn settings; Isso with its documented sync workers "
+        "and --preload; no server writes an access log (Isso's gunicorn writes none)",
         f"- load: wrk, {args.wrk_threads} threads, {args.connections} connections, "
         f"`Accept-Encoding: gzip`, {args.seconds:g} s per run (Isso's whole 2,000-comment "
         f"thread {3 * args.seconds:g} s), median of {args.repeats}",
