@@ -223,7 +223,7 @@ def document(bench: Bench, args: argparse.Namespace, rows: dict, verdicts: list,
                   f"{args.scale_threads:,} threads against the small database", "",
                   report.scale(scale_rows, backends), "",
                   "*cost ×*: small req/s ÷ large req/s (1.00: the size costs nothing)."]
-    lines += ["", "## Targets (issue 6)", "",
+    lines += ["", "## Targets (issues 6 and 10)", "",
               targets.table(rows, scaled[0] if scaled else {}, backends, verdicts)]
     lines += ["", "## Seeding", "", *[f"- {line}" for line in bench.seeding]]
     if bench.notes:
