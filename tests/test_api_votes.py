@@ -156,3 +156,15 @@ class TestBehindAProxy:
         _vote_via_proxy(api, comment["id"], "10.9.0.1")
         assert _vote_via_proxy(api, comment["id"], "10.9.0.2").json["up"] == 2
         assert _vote_via_proxy(api, comment["id"], "10.9.0.2").json["up"] == 2
+
+
+def test_no_request_opens_a_cookie_session(api, comment):
+    """Flask's cookie session is never opened: the API is stateless and the admin signs its
+    own cookie, so a request pays for no signature check it has no use for."""
+    from flask import session
+    from flask.sessions import NullSession
+
+    with api.client:
+        response = vote(api, comment["id"], 1)
+        assert isinstance(session._get_current_object(), NullSession)
+    assert "Set-Cookie" not in response.headers
