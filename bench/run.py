@@ -194,8 +194,9 @@ def document(bench: Bench, args: argparse.Namespace, rows: dict, verdicts: list,
         f"(other work on the machine skews every figure); the run took {bench.elapsed()}",
         f"- software: {versions}",
         f"- servers: gunicorn on 127.0.0.1, {args.workers} workers each; Kommentar "
-        f"`kommentar serve --workers {args.workers} --threads {args.threads}`; the ceiling "
-        "with the same gunicorn settings; Isso with its documented sync workers and --preload",
+        f"`kommentar serve --workers {args.workers} --threads {args.threads} --no-access-log`; "
+        "the ceiling with the same gunicorn settings; Isso with its documented sync workers "
+        "and --preload; no server writes an access log (Isso's gunicorn writes none)",
         f"- load: wrk, {args.wrk_threads} threads, {args.connections} connections, "
         f"`Accept-Encoding: gzip`, {args.seconds:g} s per run (Isso's whole 2,000-comment "
         f"thread {3 * args.seconds:g} s), median of {args.repeats}",
@@ -222,7 +223,7 @@ def document(bench: Bench, args: argparse.Namespace, rows: dict, verdicts: list,
                   f"{args.scale_threads:,} threads against the small database", "",
                   report.scale(scale_rows, backends), "",
                   "*cost ×*: small req/s ÷ large req/s (1.00: the size costs nothing)."]
-    lines += ["", "## Targets (issue 6)", "",
+    lines += ["", "## Targets (issues 6 and 10)", "",
               targets.table(rows, scaled[0] if scaled else {}, backends, verdicts)]
     lines += ["", "## Seeding", "", *[f"- {line}" for line in bench.seeding]]
     if bench.notes:

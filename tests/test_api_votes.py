@@ -36,6 +36,20 @@ def test_second_vote_replaces_the_first(api, comment):
     assert api.thread()["comments"][0]["down"] == 0
 
 
+def test_the_tally_follows_every_change_of_every_voter(api, comment):
+    """A vote moves the stored tally by its change: after any mix of first votes, changes,
+    repeats and withdrawals it matches each reader's latest vote."""
+    tokens, latest = {}, {}
+    for reader, value in [(0, 1), (1, 1), (2, -1), (0, -1), (1, 0), (2, -1), (3, 1), (0, 0),
+                          (3, -1), (1, 1), (1, 1), (4, 0)]:
+        response = vote(api, comment["id"], value, tokens.get(reader), f"10.0.2.{reader}")
+        tokens.setdefault(reader, response.json.get("voter_token"))
+        latest[reader] = value
+        expected = (list(latest.values()).count(1), list(latest.values()).count(-1))
+        assert (response.json["up"], response.json["down"]) == expected
+    assert (api.thread()["comments"][0]["up"], api.thread()["comments"][0]["down"]) == expected
+
+
 def test_dropping_the_voter_token_does_not_buy_a_second_vote(api, comment):
     vote(api, comment["id"], 1)
     second = vote(api, comment["id"], 1)  # same address, no token
@@ -142,3 +156,15 @@ class TestBehindAProxy:
         _vote_via_proxy(api, comment["id"], "10.9.0.1")
         assert _vote_via_proxy(api, comment["id"], "10.9.0.2").json["up"] == 2
         assert _vote_via_proxy(api, comment["id"], "10.9.0.2").json["up"] == 2
+
+
+def test_no_request_opens_a_cookie_session(api, comment):
+    """Flask's cookie session is never opened: the API is stateless and the admin signs its
+    own cookie, so a request pays for no signature check it has no use for."""
+    from flask import session
+    from flask.sessions import NullSession
+
+    with api.client:
+        response = vote(api, comment["id"], 1)
+        assert isinstance(session._get_current_object(), NullSession)
+    assert "Set-Cookie" not in response.headers

@@ -77,3 +77,28 @@ def test_threads_of_one_process_take_turns_and_give_up_after_the_timeout(tmp_pat
     queue.leave()  # a rollback after a failed commit leaves a second time: no error
     queue.enter()
     queue.leave()
+
+
+def test_the_log_is_checkpointed_after_the_turn_so_it_stops_growing(tmp_path):
+    """SQLite's own checkpoints are off (they ran while the committing writer held its
+    turn); each process checkpoints every ``CHECKPOINT_EVERY`` commits after leaving it,
+    so the log is written again from its start instead of growing with every commit."""
+    from kommentar.db import open_database
+    from kommentar.sqlite import CHECKPOINT_EVERY
+
+    path = tmp_path / "log.db"
+    db = open_database(f"sqlite:///{path}")
+    db.connect()
+    assert db.execute_sql("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+    db.execute_sql("CREATE TABLE note (id INTEGER PRIMARY KEY, text TEXT)")
+
+    def commit_notes(count: int) -> int:
+        for _ in range(count):
+            with db.atomic():
+                db.execute_sql("INSERT INTO note (text) VALUES (?)", ("x" * 3000,))
+        return (tmp_path / "log.db-wal").stat().st_size
+
+    after_one_round = commit_notes(CHECKPOINT_EVERY)
+    after_four_rounds = commit_notes(3 * CHECKPOINT_EVERY)
+    db.close_all()
+    assert after_four_rounds <= after_one_round * 1.5, (after_one_round, after_four_rounds)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
+from flask.sessions import SessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
@@ -27,6 +28,18 @@ from .comments import Policy
 from .tokens import Signer
 
 
+class NoSessions(SessionInterface):
+    """Flask's cookie session, never opened: the API is stateless (bearer tokens) and the
+    admin signs its own cookie (``admin/session.py``), so checking a signature on every
+    request would be pure cost."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response) -> None:
+        pass
+
+
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the application from defaults, the config file, the environment and ``config``."""
     app = Flask(__name__, instance_relative_config=True, static_folder=None)
@@ -34,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config["MAX_CONTENT_LENGTH"] = app.config["MAX_REQUEST_BYTES"]
     app.json.sort_keys = False
     app.json.compact = True
+    app.session_interface = NoSessions()
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)

@@ -89,8 +89,11 @@ def migrate(config_path: str | None) -> None:
 @click.option("--workers", default=1, show_default=True, type=int,
               help="Processes; more than one needs ratelimit_storage on Redis to share limits.")
 @click.option("--threads", default=4, show_default=True, type=int, help="Threads per process.")
+@click.option("--access-log/--no-access-log", default=True, show_default=True,
+              help="A line per request on standard output (a proxy in front may log already).")
 @click.pass_obj
-def serve(config_path: str | None, host: str, port: int, workers: int, threads: int) -> None:
+def serve(config_path: str | None, host: str, port: int, workers: int, threads: int,
+          access_log: bool) -> None:
     """Migrate the schema, then serve with gunicorn."""
     from gunicorn.app.base import BaseApplication
 
@@ -102,7 +105,7 @@ def serve(config_path: str | None, host: str, port: int, workers: int, threads: 
             self.cfg.set("workers", workers)
             self.cfg.set("threads", threads)
             self.cfg.set("worker_class", "gthread" if threads > 1 else "sync")
-            self.cfg.set("accesslog", "-")
+            self.cfg.set("accesslog", "-" if access_log else None)
             self.cfg.set("timeout", 30)
             # No cut-off of gunicorn's own (an HTML 414 at 4094 bytes): the app refuses an
             # over-long request line itself, as JSON (errors.MAX_TARGET_BYTES).

@@ -21,20 +21,22 @@ from .defences import Defences, Submission, duplicate, fingerprint, spam_reason
 from .errors import Forbidden, Invalid, NotFound, Unauthorized
 from .holds import verdict
 from .models import DELETED, PUBLISHED, SPAM, Comment, Thread, User, Vote, utcnow
-from .thread_writes import open_thread, tally, writing
+from .thread_writes import open_thread, store_tally, writing
 from .tokens import Signer
 
 # The lookups of every reply and vote, written out: peewee takes longer to build them than
 # the database takes to answer them.
 _PARENT = 'SELECT "thread_id", "status", "depth", "root_id" FROM "comment" WHERE "id" = ?'
 _LOCK = 'SELECT 1 FROM "comment" WHERE "id" = ? FOR UPDATE'
-# The comment voted on, and the voter's vote on it: their own, else (for an anonymous voter)
-# one from their address.
-_VOTED_ON = ('SELECT "thread_id", "status", "author_id", '
-             '(SELECT "vote"."id" FROM "vote" WHERE "vote"."comment_id" = "comment"."id" '
-             'AND ("voter" = ? OR ("voter" LIKE ? AND "vote"."ip_hash" = ?)) '
-             'ORDER BY "voter" = ? DESC LIMIT 1) '
-             'FROM "comment" WHERE "comment"."id" = ?')
+# The comment voted on with its tally, and the voter's vote on it: their own, else (for an
+# anonymous voter) one from their address.
+_VOTED_ON = ('SELECT "comment"."thread_id", "comment"."status", "comment"."author_id", '
+             '"comment"."up", "comment"."down", "vote"."id", "vote"."value" FROM "comment" '
+             'LEFT JOIN "vote" ON "vote"."id" = (SELECT "earlier"."id" FROM "vote" AS "earlier" '
+             'WHERE "earlier"."comment_id" = "comment"."id" AND ("earlier"."voter" = ? OR '
+             '("earlier"."voter" LIKE ? AND "earlier"."ip_hash" = ?)) '
+             'ORDER BY "earlier"."voter" = ? DESC LIMIT 1) '
+             'WHERE "comment"."id" = ?')
 _REVOTE = 'UPDATE "vote" SET "value" = ?, "voter" = ? WHERE "id" = ?'
 _UNVOTE = 'DELETE FROM "vote" WHERE "id" = ?'
 
@@ -268,7 +270,7 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
                                     voter, comment_id)).fetchone()
         if found is None or found[1] != PUBLISHED:
             raise NotFound("No such comment.")
-        thread_id, _, author_id, existing = found
+        thread_id, _, author_id, up, down, existing, earlier = found
         if user is None and _site_of(thread_id, policy).voting == "accounts":
             raise Unauthorized("Log in to vote.", code="login_required")
         if user is not None and author_id == user.id:
@@ -280,6 +282,10 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
             execute(_REVOTE, (value, voter, existing))
         else:
             insert(Vote(comment=comment_id, voter=voter, value=value, ip_hash=ip_hash))
-        up, down = tally([comment_id])[comment_id]
+        # The stored tally moves by this vote's change: it is exact, as every write of votes
+        # keeps it (on PostgreSQL the comment's row lock makes them take turns).
+        up += (value == 1) - (earlier == 1)
+        down += (value == -1) - (earlier == -1)
+        store_tally(comment_id, up, down)
         changes.touch([thread_id])
     return up, down, value

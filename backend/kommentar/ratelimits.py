@@ -58,6 +58,15 @@ def init_app(app, default_key: Callable[[], str]) -> None:
     except ConfigurationError as error:
         raise ConfigError(f"ratelimit_storage: {error}") from None
     app.extensions["kommentar.limiter"] = limiter
+
+    @app.errorhandler(RateLimitExceeded)
+    def _too_many(_error: RateLimitExceeded):
+        wait = retry_after()
+        return reply(429, "rate_limited", f"Too many requests; try again in {wait} seconds.",
+                     {"Retry-After": str(wait)})
+
+    if not app.config["RATELIMIT"]:
+        return  # a disabled limiter's wrapper would still cost every write a twentieth of it
     for endpoint, view in list(app.view_functions.items()):
         for setting, key, failed_only in getattr(view, _LIMITS, []):
             rate = app.config[setting.upper()]
@@ -65,9 +74,3 @@ def init_app(app, default_key: Callable[[], str]) -> None:
             view = limiter.limit(rate, key_func=key, scope=setting,
                                  deduct_when=_failed if failed_only else None)(view)
         app.view_functions[endpoint] = view
-
-    @app.errorhandler(RateLimitExceeded)
-    def _too_many(_error: RateLimitExceeded):
-        wait = retry_after()
-        return reply(429, "rate_limited", f"Too many requests; try again in {wait} seconds.",
-                     {"Retry-After": str(wait)})

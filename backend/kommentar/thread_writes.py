@@ -141,9 +141,14 @@ def tally(comment_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
         found = {comment: (up, down) for comment, up, down in
                  execute(_TALLY.format(ids=_placeholders(len(batch))), batch).fetchall()}
         for comment_id in batch:
-            up, down = tallies[comment_id] = found.get(comment_id, (0, 0))
-            execute(_SET_TALLY, (up, down, ranking.wilson_lower_bound(up, down), comment_id))
+            tallies[comment_id] = found.get(comment_id, (0, 0))
+            store_tally(comment_id, *tallies[comment_id])
     return tallies
+
+
+def store_tally(comment_id: int, up: int, down: int) -> None:
+    """Set a comment's up and down votes, and the score they give it."""
+    execute(_SET_TALLY, (up, down, ranking.wilson_lower_bound(up, down), comment_id))
 
 
 def has_reply() -> Expression:
