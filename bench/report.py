@@ -1,7 +1,8 @@
 """The benchmark's report: one Markdown document with the machine and versions it ran on,
 the comparison table, the scale table and the mixed-load verdicts, printed and written
-to ``bench/results/`` (``<date>.md`` and ``latest.md``; a ``--quick`` run writes only
-``quick.md``, which git ignores, so it never replaces the figures the README quotes).
+to ``bench/results/`` (``<date>.md`` and ``latest.md``). A ``--quick`` run writes only
+``quick.md``, which git ignores, and a partial one (``--only``, ``--skip-scale``) only
+``<date>-partial.md``: neither ever replaces the whole table the README quotes.
 """
 
 from __future__ import annotations
@@ -143,11 +144,15 @@ def verdicts(found: list) -> str:
     return "\n".join(lines)
 
 
-def write(text: str, quick: bool) -> list[Path]:
+def write(text: str, quick: bool, partial: bool) -> list[Path]:
     """Save the report; the paths written."""
     RESULTS.mkdir(exist_ok=True)
-    paths = [RESULTS / "quick.md"] if quick else \
-        [RESULTS / f"{date.today().isoformat()}.md", RESULTS / "latest.md"]
+    if quick:
+        paths = [RESULTS / "quick.md"]
+    elif partial:
+        paths = [RESULTS / f"{date.today().isoformat()}-partial.md"]
+    else:
+        paths = [RESULTS / f"{date.today().isoformat()}.md", RESULTS / "latest.md"]
     for path in paths:
         path.write_text(text, encoding="utf-8")
     return paths

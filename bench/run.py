@@ -254,7 +254,8 @@ def main() -> int:
         text = document(bench, args, rows, verdicts, scaled,
                         report.versions(wrk, servers.ISSO_VERSION, postgres))
     print("\n" + text)
-    for path in report.write(text, args.quick):
+    partial = bool(args.only) or args.skip_scale
+    for path in report.write(text, args.quick, partial):
         print(f"written to {path}")
     return 0 if all(verdict.passed for verdict in verdicts if verdict.server == "Kommentar") else 1
 
