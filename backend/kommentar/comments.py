@@ -1,9 +1,10 @@
 """Comment operations: posting, editing, deleting and voting. Plain functions over the
 models that raise domain errors; the API, the CLI and the admin route all call these.
 
-Every write runs in one transaction (``thread_writes.writing``) and recomputes the
-counts it touches before committing, so a reader never sees a comment without its
-count or a vote without its tally, and an error leaves nothing half-written. Nothing
+Every write runs in one transaction (``thread_writes.writing``) and brings the counts
+it touches up to date before committing (a new comment adds one, a withdrawal recounts, a
+vote moves its comment's tally), so a reader never sees a comment without its count or a
+vote without its tally, and an error leaves nothing half-written. Nothing
 here needs a Flask app: a script with a database and a ``Policy`` can call them.
 """
 

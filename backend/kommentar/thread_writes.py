@@ -81,7 +81,8 @@ class UnnamedChange(RuntimeError):
 def writing() -> Iterator[Changes]:
     """The transaction of a write to comments, votes or threads (``BEGIN IMMEDIATE`` on
     SQLite). The write says which threads it changed on the ``Changes`` it is given; on the
-    way out they are recounted and re-versioned, inside the same transaction."""
+    way out their counts are brought up to date (recounted, or added to for new comments)
+    and their versions raised, inside the same transaction."""
     with database.atomic():
         changes = Changes()
         yield changes
