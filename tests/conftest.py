@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from support import CHEAP_ARGON2, PG_DSN, SITE, Api, postgres_admin
+from support import CHEAP_ARGON2, PG_DSN, SITE, Api, app_settings, postgres_admin
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -195,11 +195,7 @@ def database_url(request, tmp_path):
 @pytest.fixture
 def settings(database_url):
     """The configuration a test's app is built from; tests may change it before ``app``."""
-    # No form-timestamp check by default: tests post at machine speed (test_defences.py
-    # turns it on).
-    return {"secret_key": "test-" + secrets.token_hex(8), "origins": SITE,
-            "database_url": database_url, "ratelimit": False, "spam_min_seconds": 0,
-            **{name.lower(): value for name, value in CHEAP_ARGON2.items()}}
+    return app_settings(database_url)
 
 
 @pytest.fixture

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import urllib.error
 import urllib.request
 
@@ -28,6 +29,15 @@ CHEAP_ARGON2 = {"ARGON2_TIME_COST": 1, "ARGON2_MEMORY_COST": 8, "ARGON2_PARALLEL
 PG_DSN = os.environ.get("KOMMENTAR_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 REQUIRE = os.environ.get("KOMMENTAR_REQUIRE_SERVICES") == "1"
 
+
+
+def app_settings(database_url: str) -> dict:
+    """The settings a test's app is built from, on the given database."""
+    # No form-timestamp check by default: tests post at machine speed (test_defences.py
+    # turns it on).
+    return {"secret_key": "test-" + secrets.token_hex(8), "origins": SITE,
+            "database_url": database_url, "ratelimit": False, "spam_min_seconds": 0,
+            **{name.lower(): value for name, value in CHEAP_ARGON2.items()}}
 
 def missing(reason: str):
     """Skip for a missing service, or fail when CI says every service must be there."""

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import random
 import re
+import shutil
 from dataclasses import replace
 
 import pytest
-from support import SITE, QueryCounter
+from support import SITE, QueryCounter, app_settings
 
 from kommentar import comments, threads
 from kommentar.comments import Author
@@ -107,11 +108,34 @@ def _insert(model, rows: list[dict]) -> None:
         model.insert_many(rows[start:start + 400]).execute()
 
 
-@pytest.fixture
-def seeded(app):
-    """The seeded database, inside an app context."""
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+def planned(request, tmp_path_factory):
+    """An app over the seeded database, one per database for the whole module: seeding
+    takes longer than all of the module's tests together, and they only add to it."""
+    from kommentar import create_app
+    from kommentar.db import disconnect
+
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("plans") / "kommentar.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        url = f"sqlite:///{path}"
+    else:
+        scratch = request.getfixturevalue("scratch_postgres")
+        scratch.clear()
+        url = scratch.url
+    app = create_app(app_settings(url))
     with app.app_context():
-        yield _seed()
+        seed = _seed()
+    yield app, seed
+    disconnect()
+
+
+@pytest.fixture
+def seeded(planned):
+    """The seeded database's ids and the app's policy, inside an app context."""
+    app, seed = planned
+    with app.app_context():
+        yield {**seed, "policy": app.extensions["kommentar.policy"]}
 
 
 # --- reading plans -----------------------------------------------------------------------------
@@ -206,8 +230,8 @@ def test_counts_votes_and_held_comments_read_through_indexes(seeded):
 
 # --- the write path ----------------------------------------------------------------------------
 
-def test_posting_and_voting_look_up_through_indexes(app, seeded):
-    policy = app.extensions["kommentar.policy"]
+def test_posting_and_voting_look_up_through_indexes(seeded):
+    policy = seeded["policy"]
     parent = (Comment.select(Comment.id)
               .where((Comment.thread == seeded["hot"]) & (Comment.status == PUBLISHED)
                      & (Comment.depth == 0)).order_by(Comment.id.desc()).scalar())
@@ -227,13 +251,13 @@ def test_posting_and_voting_look_up_through_indexes(app, seeded):
     assert_indexed(statements)
 
 
-def test_a_post_sends_five_statements_and_a_vote_four(app, seeded):
+def test_a_post_sends_five_statements_and_a_vote_four(seeded):
     """The write path stays short: a post to a page with comments reads the thread, looks
     for a hold and for the same text, inserts and adds to the count; a vote reads the
     comment with its tally and the voter's earlier vote, writes its own, stores the tally
     it moved and re-versions the thread. PostgreSQL's vote first locks the comment: one
     more."""
-    policy = app.extensions["kommentar.policy"]
+    policy = seeded["policy"]
     author = Author(user=None, ip_hash=f"{3:064x}")
     target = Comment.select(Comment.id).where(Comment.status == PUBLISHED).scalar()
     with QueryCounter() as posting:
