@@ -66,43 +66,52 @@ def rest(page):
     page.evaluate("document.activeElement && document.activeElement.blur()")
 
 
-def in_state(page, button, state: str):
-    """Put `button` in `state`: normal, hover, focus, or active (held down, not released on it)."""
-    rest(page)
-    if state == "hover":
-        button.hover()
-    elif state == "focus":
-        button.focus()
-    elif state == "active":
-        button.hover()
-        page.mouse.down()
+# A button as the report names it, and whether WCAG asks anything of it (not of disabled ones).
+DESCRIBE = """button => ({name: (button.getAttribute('part') || button.innerText).trim(),
+    pressed: button.getAttribute('aria-pressed') == 'true', disabled: button.disabled})"""
+
+# Normal and focused, read in one call (neither needs the pointer), and where the pointer
+# goes for the rest: the button's middle, once it is scrolled into view.
+AT_REST_AND_FOCUSED = f"""button => {{
+    const measure = {MEASURE};
+    button.scrollIntoView({{block: 'center'}});
+    const normal = measure(button);
+    button.focus();
+    const focus = measure(button);
+    button.blur();
+    const box = button.getBoundingClientRect();
+    return {{normal, focus, middle: [box.x + box.width / 2, box.y + box.height / 2]}};
+}}"""
 
 
-def release(page, state: str):
-    if state == "active":
-        page.mouse.move(0, 0)  # let go elsewhere: no click
-        page.mouse.up()
+def readings(page, button) -> dict[str, list[dict]]:
+    """The button's text contrasts in each state: normal, focus, hover, and active (held
+    down, then let go elsewhere, so nothing is clicked). The pointer starts and ends away."""
+    measured = button.evaluate(AT_REST_AND_FOCUSED)
+    page.mouse.move(*measured.pop("middle"))
+    measured["hover"] = button.evaluate(MEASURE)
+    page.mouse.down()
+    measured["active"] = button.evaluate(MEASURE)
+    page.mouse.move(0, 0)
+    page.mouse.up()
+    return measured
 
 
-def unreadable(page, states=("normal", "hover", "focus", "active")) -> list[str]:
+def unreadable(page) -> list[str]:
     """Every button text in the widget below AA contrast, in each state, described."""
+    rest(page)
     problems = []
     buttons = page.locator("[data-kommentar] button:visible")
     for index in range(buttons.count()):
         button = buttons.nth(index)
-        if button.is_disabled():
+        about = button.evaluate(DESCRIBE)
+        if about["disabled"]:
             continue  # WCAG exempts inactive controls
-        name = (button.get_attribute("part") or button.inner_text()).strip()
-        pressed = button.get_attribute("aria-pressed") == "true"
-        for state in states:
-            in_state(page, button, state)
-            for text in button.evaluate(MEASURE):
-                if text["ratio"] < AA_NORMAL_TEXT:
-                    problems.append(f"{name}{' (pressed)' if pressed else ''} {state}: "
-                                    f"{text['text']!r} {text['colour']} on {text['background']} "
-                                    f"= {text['ratio']:.2f}")
-            release(page, state)
-    rest(page)
+        for state, texts in readings(page, button).items():
+            problems += [f"{about['name']}{' (pressed)' if about['pressed'] else ''} {state}: "
+                         f"{text['text']!r} {text['colour']} on {text['background']} "
+                         f"= {text['ratio']:.2f}" for text in texts
+                         if text["ratio"] < AA_NORMAL_TEXT]
     return problems
 
 
