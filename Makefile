@@ -33,7 +33,7 @@ run: $(BIN)/.installed
 test: $(BIN)/.installed lint test-widget test-python
 
 test-python: $(BIN)/.installed
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto --dist loadfile
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff check backend tests examples bench

@@ -28,6 +28,17 @@ from support import CHEAP_ARGON2, PG_DSN, SITE, Api, app_settings, postgres_admi
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items):
+    """Schemathesis names each operation's test (``test_x[GET /api/config]``), but under pytest
+    9.2 they all get the function's node id, and pytest-xdist, which tells tests apart by node
+    id, would run only one of them: give each its operation as its parameter (private API, as
+    schemathesis's own lazy schemas do; a pytest that renames it fails here loudly)."""
+    for item in items:
+        label = getattr(item, "operation_label", None)
+        if label and not item.nodeid.endswith(f"[{label}]"):
+            item._id = item.parent.id.child(item.originalname).with_params(label)
+
+
 # --- databases: built at the head schema once per session, handed out cleared ---------------
 #
 # Building the tables is most of what an API test costs (a third of a second on PostgreSQL), so
@@ -220,10 +231,24 @@ def api(client):
 
 # --- real servers over HTTP --------------------------------------------------------------------
 
+# Each pytest-xdist worker hands out ports from a block of its own, below the kernel's ephemeral
+# range: a port one worker found free and handed to a server cannot be taken by another worker in
+# the moment before that server binds it (which would leave the test talking to a stranger).
+_WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+_BLOCK = 22_000 // int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))  # 10000 to 32000
+_PORTS = iter(range(10_000 + _BLOCK * _WORKER, 10_000 + _BLOCK * (_WORKER + 1)))
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """A port of 127.0.0.1 nothing listens on, from this worker's block."""
+    for port in _PORTS:
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+    raise RuntimeError("this test worker has used up its block of ports")
 
 
 def wait_for_port(port: int, process: subprocess.Popen | None = None, timeout: float = 20):
