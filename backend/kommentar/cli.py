@@ -6,10 +6,12 @@ import os
 import secrets
 import sys
 from datetime import timedelta
+from pathlib import Path
 
 import click
 
 from . import config as settings
+from .imports import FORMATS as IMPORT_FORMATS
 
 
 def _app(config_path: str | None, **overrides):
@@ -316,6 +318,54 @@ def purge_ip_hashes(config_path: str | None, retention: timedelta | None) -> Non
     kept = "" if retention else " (retention 0: hashes are kept)"
     click.echo(f"cleared {purged.comments} comment and {purged.votes} vote IP hashes{kept}; "
                f"removed {purged.bans} ended IP bans")
+
+def _mapping(ctx, param, values) -> tuple[tuple[str, str], ...]:
+    pairs = []
+    for value in values:
+        old, sep, new = value.partition("=")
+        if not sep or not old or not new:
+            raise click.BadParameter(f"{value!r} is not FROM=TO", ctx=ctx, param=param)
+        pairs.append((old, new))
+    return tuple(pairs)
+
+
+@main.command("import")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(list(IMPORT_FORMATS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--site", help="The origin of the pages, for formats that keep only paths "
+              "(Isso, Commento), e.g. https://blog.example.")
+@click.option("--map", "maps", multiple=True, callback=_mapping, metavar="FROM=TO",
+              help="Rewrite URLs starting with FROM to start with TO first (repeat).")
+@click.option("--thread-key", type=click.Choice(["url", "identifier"]), default="url",
+              help="Key Disqus threads by their link (default) or their disqus_identifier.")
+@click.option("--dry-run", is_flag=True, help="Read and check everything; write nothing.")
+@click.pass_obj
+def import_(config_path: str | None, format_name: str, file: Path, site: str | None,
+            maps, thread_key: str, dry_run: bool) -> None:
+    """Import the comments in FILE, exported from another system (or from this one)."""
+    from . import db, imports
+    from .errors import KommentarError
+    from .imports.importer import Options, Refused, run, terminal_progress
+    from .imports.records import Malformed
+    from .urls import normalise_origin
+
+    try:
+        site = normalise_origin(site) if site else None
+    except KommentarError as error:
+        raise click.BadParameter(error.message, param_hint="--site") from None
+    app = _app(config_path)
+    policy = app.extensions["kommentar.policy"]
+    retention = timedelta(seconds=app.config["IP_HASH_RETENTION"]) or None
+    reader = imports.reader(format_name)
+    options = Options(site=site, maps=maps, thread_key=thread_key, dry_run=dry_run)
+    try:
+        with db.database.connection_context():
+            report = run(lambda: reader.read(file, site), policy, policy.defences.signer,
+                         options, retention, terminal_progress())
+    except (Malformed, Refused) as error:
+        raise click.ClickException(f"{file}: {error}") from None
+    click.echo(report.summary())
+
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())

@@ -107,10 +107,24 @@ def _listing_indexes(db: Database) -> None:
         db.execute_sql(statement)
 
 
+def _imports(db: Database) -> None:
+    """Version 4: where an imported comment came from (so importing again adds nothing), and
+    the votes it brought, which its tally keeps when its own votes are counted again."""
+    migrator = SchemaMigrator.from_database(db)
+    for column in ("imported_up", "imported_down"):
+        db.execute_sql(f'ALTER TABLE "comment" ADD COLUMN "{column}" INTEGER NOT NULL DEFAULT 0')
+    run_migrations(
+        migrator.add_column("comment", "import_source", CharField(max_length=200, null=True)),
+        migrator.add_column("comment", "import_id", CharField(max_length=200, null=True)),
+        migrator.add_index("comment", ("import_source", "import_id"), unique=True),
+    )
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
     _listing_indexes,
+    _imports,
     # Append new steps here; never edit a step that has shipped, and write every column,
     # table and index out in the step (``_frozen_table`` for a new table), never as today's
     # model field. Use playhouse.migrate's schema migrator for nullable columns and indexes;

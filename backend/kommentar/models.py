@@ -104,6 +104,13 @@ class Comment(BaseModel):
     status_before = CharField(max_length=10, null=True)  # what "undo delete" restores
     status_changed = DateTimeField(null=True)  # when it was deleted: starts the undo window
     fingerprint = CharField(max_length=32, null=True)  # of the folded text: finds duplicates
+    # An imported comment's origin ("disqus:<forum>", "isso:<site>", ...) and its id there:
+    # importing the same file again finds it. Its votes there count in up and down, and stay
+    # when its own votes are counted again (thread_writes.tally). Added by migrations._imports.
+    imported_up = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    imported_down = IntegerField(default=0, constraints=[SQL("DEFAULT 0")])
+    import_source = CharField(max_length=200, null=True)
+    import_id = CharField(max_length=200, null=True)
 
     class Meta:
         indexes = (
@@ -111,6 +118,7 @@ class Comment(BaseModel):
             (("status", "id"), False),
             (("ip_hash", "id"), False),
             (("fingerprint", "created"), False),
+            (("import_source", "import_id"), True),
         )
 
 

@@ -35,9 +35,12 @@ _TOUCH = 'UPDATE "thread" SET "version" = "version" + 1 WHERE "id" IN ({ids})'
 _FIND = 'SELECT "id", "locked" FROM "thread" WHERE "key" = ?'
 _OPEN = ('INSERT INTO "thread" ("key", "url", "title", "count", "locked", "created", "version") '
          'VALUES (?, ?, ?, 0, ?, ?, 0) ON CONFLICT ("key") DO NOTHING RETURNING "id"')
-_TALLY = ('SELECT "comment_id", COUNT(*) FILTER (WHERE "value" = 1), '
-          'COUNT(*) FILTER (WHERE "value" = -1) FROM "vote" WHERE "comment_id" IN ({ids}) '
-          'GROUP BY "comment_id"')
+# A comment's votes here, plus those it brought from the system it was imported from.
+_TALLY = ('SELECT "comment"."id", "comment"."imported_up" + COUNT("vote"."id") FILTER '
+          '(WHERE "vote"."value" = 1), "comment"."imported_down" + COUNT("vote"."id") FILTER '
+          '(WHERE "vote"."value" = -1) FROM "comment" LEFT JOIN "vote" ON '
+          '"vote"."comment_id" = "comment"."id" WHERE "comment"."id" IN ({ids}) '
+          'GROUP BY "comment"."id"')
 _SET_TALLY = 'UPDATE "comment" SET "up" = ?, "down" = ?, "score" = ? WHERE "id" = ?'
 
 
@@ -134,7 +137,8 @@ def open_thread(key: str, url: str, title: str) -> tuple[int, bool]:
 
 
 def tally(comment_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
-    """Set up, down and score of these comments from their votes; ``{id: (up, down)}``.
+    """Set up, down and score of these comments from their votes (and those they were
+    imported with); ``{id: (up, down)}``.
 
     The caller holds the comments' row locks on PostgreSQL, so the tally stays exact."""
     tallies: dict[int, tuple[int, int]] = {}

@@ -1,0 +1,1 @@
+"""Import tests, one module per format (a package, so their names cannot clash)."""
