@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTANCE := instance
 CONFIG := $(INSTANCE)/kommentar.toml
 
-.PHONY: run test test-python test-widget lint build check-embed bench bench-quick bench-moderation fuzz clean
+.PHONY: run test test-python test-widget lint build check-embed bench bench-import bench-quick bench-moderation fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/browser.py --self-contained --output bench/results/browser.md
 	$(BIN)/python bench/spam_wave.py
+	$(BIN)/python bench/imports.py
+
+## bench-import: importing a 1,000,000-post Disqus export, and a 40,000-post one beside Isso
+bench-import: $(BIN)/.installed
+	$(BIN)/python bench/imports.py
 
 ## bench-quick: the HTTP benchmark with short runs and a small large database (bench/results/quick.md)
 bench-quick: $(BIN)/.installed
