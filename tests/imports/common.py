@@ -19,3 +19,14 @@ def flatten(document: dict) -> list[dict]:
 
     walk(document["comments"], 0)
     return out
+
+
+def stored_text() -> str:
+    """Every value in every table of the database, as one text: what a privacy check searches."""
+    from kommentar.db import database
+
+    values = []
+    for table in database.get_tables():
+        values += [str(value) for row in database.execute_sql(f'SELECT * FROM "{table}"')
+                   for value in row]
+    return "\n".join(values)

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 from kommentar.models import Comment
 
-from .common import BLOG, flatten
+from .common import BLOG, flatten, stored_text
 
 # Isso 0.14's own schema (isso/db/threads.py and comments.py), as its database has it.
 SCHEMA = """
@@ -82,3 +83,82 @@ def test_a_file_that_is_not_an_isso_database_is_refused(tmp_path, run):
     path.write_bytes(b"not a database at all" * 100)
     result = run("import", "isso", path, "--site", BLOG)
     assert result.exit_code == 1 and "not an Isso database" in result.output
+
+
+# --- a database a real Isso 0.14 wrote (tests/data/build_isso.py) -------------------------------
+
+REAL = Path(__file__).resolve().parents[1] / "data" / "isso-0.14.db"
+
+
+def isso_rows() -> dict[int, dict]:
+    """The comments as Isso stored them, by id: what the import is checked against."""
+    with sqlite3.connect(f"{REAL.as_uri()}?mode=ro", uri=True) as connection:
+        connection.row_factory = sqlite3.Row
+        rows = {row["id"]: dict(row) for row in connection.execute("SELECT * FROM comments")}
+    connection.close()
+    return rows
+
+
+def iso(timestamp: float | None) -> str | None:
+    return timestamp and datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_a_database_real_isso_wrote_imports_with_its_threads_votes_and_placeholders(
+        run, thread, app):
+    isso = isso_rows()
+    result = run("import", "isso", REAL, "--site", BLOG,
+                 env_extra={"KOMMENTAR_IP_HASH_RETENTION": "0"})  # keep every address's hash
+    assert result.exit_code == 0, result.output
+    assert "imported 9 comments (7 published, 1 pending, 1 deleted) in 2 threads (2 new)" \
+        in result.output
+
+    first = thread(f"{BLOG}/2024/05/erster-beitrag/")
+    assert first["thread"] == {"url": f"{BLOG}/2024/05/erster-beitrag",
+                               "title": "Erster Beitrag: Grüße aus Köln", "count": 5,
+                               "locked": False}
+    shown = [(c["depth"], c["author"]["name"], c["up"], c["down"], c["deleted"], c["created"],
+              c["edited"]) for c in flatten(first)]
+    # Isso files a reply to a reply under the top-level comment: so it stays here.
+    assert shown == [
+        (0, "Anna Müller", 3, 1, False, iso(isso[1]["created"]), None),
+        (1, "Jürgen Groß", 0, 1, False, iso(isso[2]["created"]), None),
+        (1, "Søren Ærø", 0, 0, False, iso(isso[3]["created"]), None),
+        (0, "李雷", 0, 0, False, iso(isso[4]["created"]), iso(isso[4]["modified"])),
+        (0, "", 0, 0, True, iso(isso[5]["created"]), None),  # deleted, a reply holds its place
+        (1, "Zoë & Co", 0, 0, False, iso(isso[6]["created"]), None),
+    ]
+    html = [c["html"] for c in flatten(first)]
+    assert html[0] == ('<p>Hello <strong>Isso</strong>! Some <code>code</code> and a <a '
+                       'href="https://example.org/page" rel="nofollow ugc noopener noreferrer">'
+                       'link</a>.</p>')
+    assert html[1] == ("<p>A <em>reply</em> with &lt;script&gt;alert(1)&lt;/script&gt; and "
+                       "&lt;b&gt;tags&lt;/b&gt; &amp; ampersands.</p>")
+    assert "<blockquote>" in html[2] and "<li>two</li>" in html[2]
+    assert html[3].startswith("<p>Edited: now with <em>emphasis</em>") and "<ol>" in html[3]
+    assert html[4] == ""
+    assert [c["author"]["name"] for c in thread(f"{BLOG}/2024/05/erster-beitrag/",
+                                                sort="best")["comments"]][0] == "Anna Müller"
+
+    second = thread(f"{BLOG}/2024/06/second-post/")
+    assert second["thread"]["title"] == "Second post & <more>"
+    assert second["thread"]["count"] == 2  # the pending reply is not counted, nor shown
+    assert [(c["depth"], c["author"]["name"], c["up"]) for c in flatten(second)] == [
+        (0, "<b>Émile</b>", 2), (0, "Anonymous", 0)]
+    assert flatten(second)[0]["html"] == "<p>On the second page:</p>\n<pre><code>code block\n" \
+        "</code></pre>"
+
+    pending = Comment.get(Comment.status == "pending")
+    assert pending.text == isso[9]["text"] and pending.name == "Anna Müller"
+    assert Comment.get(Comment.text == isso[4]["text"]).text.startswith("Edited:")
+
+    signer = app.extensions["kommentar.policy"].defences.signer
+    hashes = {c.name: c.ip_hash for c in Comment.select() if c.name}
+    assert hashes["Anna Müller"] == signer.hash_ip("192.0.2.0")
+    # Isso writes IPv6 networks in full; the API sees them as the socket gives them.
+    assert hashes["Søren Ærø"] == signer.hash_ip("2001:db8:85a3::")
+    stored = stored_text()
+    assert all(isso[cid]["email"] not in stored for cid in (1, 2, 5, 9))  # e-mails stay behind
+
+    again = run("import", "isso", REAL, "--site", BLOG)
+    assert again.exit_code == 0 and "already imported before: 9 comments" in again.output
+    assert Comment.select().count() == 9

@@ -19,6 +19,7 @@ killed half-way completes when run again.
 from __future__ import annotations
 
 import html as entities
+import ipaddress
 import re
 import sys
 import time
@@ -390,7 +391,11 @@ class _Writer:
             return None
         if self.retention and comment.created < utcnow() - self.retention:
             return None
-        return self.signer.hash_ip(comment.ip.strip())
+        try:  # written as a socket gives it to the API (Isso writes IPv6 in full), or not at all
+            address = ipaddress.ip_address(comment.ip.strip())
+        except ValueError:
+            return None
+        return self.signer.hash_ip(str(address))
 
 
 _PARAGRAPHS = re.compile(r"\n\s*\n")
