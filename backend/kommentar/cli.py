@@ -320,12 +320,19 @@ def purge_ip_hashes(config_path: str | None, retention: timedelta | None) -> Non
                f"removed {purged.bans} ended IP bans")
 
 def _mapping(ctx, param, values) -> tuple[tuple[str, str], ...]:
+    from .errors import KommentarError
+    from .imports.plan import prefix
+
     pairs = []
     for value in values:
         old, sep, new = value.partition("=")
         if not sep or not old or not new:
             raise click.BadParameter(f"{value!r} is not FROM=TO", ctx=ctx, param=param)
-        pairs.append((old, new))
+        try:
+            pairs.append((prefix(old), prefix(new)))
+        except KommentarError as error:
+            raise click.BadParameter(f"{value!r}: {error.message}", ctx=ctx,
+                                     param=param) from None
     return tuple(pairs)
 
 
@@ -335,7 +342,8 @@ def _mapping(ctx, param, values) -> tuple[tuple[str, str], ...]:
 @click.option("--site", help="The origin of the pages, for formats that keep only paths "
               "(Isso, Commento), e.g. https://blog.example.")
 @click.option("--map", "maps", multiple=True, callback=_mapping, metavar="FROM=TO",
-              help="Rewrite URLs starting with FROM to start with TO first (repeat).")
+              help="Move the threads under URL FROM to TO, e.g. http://old.example="
+              "https://new.example (repeat; whole path segments).")
 @click.option("--thread-key", type=click.Choice(["url", "identifier"]), default="url",
               help="Key Disqus threads by their link (default) or their disqus_identifier.")
 @click.option("--dry-run", is_flag=True, help="Read and check everything; write nothing.")

@@ -65,9 +65,9 @@ class Changes:
         self.counted.update(thread_ids)
         self.named = True
 
-    def add(self, thread_id: int) -> None:
-        """This thread gained one new published comment: counted on, without a recount."""
-        self.added[thread_id] = self.added.get(thread_id, 0) + 1
+    def add(self, thread_id: int, count: int = 1) -> None:
+        """This thread gained new published comments: counted on, without a recount."""
+        self.added[thread_id] = self.added.get(thread_id, 0) + count
         self.named = True
 
     def touch(self, thread_ids: Iterable[int]) -> None:

@@ -5,35 +5,11 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import UTC, datetime
-from pathlib import Path
 
 from kommentar.models import Comment
 
 from .common import BLOG, flatten, stored_text
-
-# Isso 0.14's own schema (isso/db/threads.py and comments.py), as its database has it.
-SCHEMA = """
-CREATE TABLE threads (id INTEGER PRIMARY KEY, uri VARCHAR(256) UNIQUE, title VARCHAR(256));
-CREATE TABLE comments (
-    tid REFERENCES threads(id), id INTEGER PRIMARY KEY, parent INTEGER,
-    created FLOAT NOT NULL, modified FLOAT, mode INTEGER, remote_addr VARCHAR,
-    text VARCHAR, author VARCHAR, email VARCHAR, website VARCHAR,
-    likes INTEGER DEFAULT 0, dislikes INTEGER DEFAULT 0, voters BLOB NOT NULL,
-    notification INTEGER DEFAULT 0);
-"""
-T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC).timestamp()
-
-
-def isso_database(path, threads, comments):
-    with sqlite3.connect(path) as connection:
-        connection.executescript(SCHEMA)
-        connection.executemany("INSERT INTO threads VALUES (?, ?, ?)", threads)
-        connection.executemany(
-            "INSERT INTO comments (tid, id, parent, created, modified, mode, remote_addr, text,"
-            " author, email, likes, dislikes, voters) VALUES (?,?,?,?,?,?,?,?,?,?,?,?, x'00')",
-            comments)
-    connection.close()
-    return path
+from .isso_files import REAL, T0, isso_database, read_only
 
 
 def test_an_isso_database_imports_with_replies_votes_and_placeholders(tmp_path, run, thread):
@@ -87,12 +63,9 @@ def test_a_file_that_is_not_an_isso_database_is_refused(tmp_path, run):
 
 # --- a database a real Isso 0.14 wrote (tests/data/build_isso.py) -------------------------------
 
-REAL = Path(__file__).resolve().parents[1] / "data" / "isso-0.14.db"
-
-
 def isso_rows() -> dict[int, dict]:
     """The comments as Isso stored them, by id: what the import is checked against."""
-    with sqlite3.connect(f"{REAL.as_uri()}?mode=ro", uri=True) as connection:
+    with read_only(REAL) as connection:
         connection.row_factory = sqlite3.Row
         rows = {row["id"]: dict(row) for row in connection.execute("SELECT * FROM comments")}
     connection.close()
