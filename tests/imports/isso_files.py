@@ -42,20 +42,19 @@ def isso_database(path: Path, threads, comments) -> Path:
 def many_comments(path: Path, count: int, *, site_paths: int = 20, text: str = "",
                   replies_first: bool = False) -> Path:
     """An Isso database of ``count`` comments on ``site_paths`` pages (``/page-N/``), every
-    third one a reply to the one before it. With ``replies_first`` each reply is listed
-    (has a lower id) before its parent, as no real Isso writes but other exports do."""
+    third one a reply to the one before it. With ``replies_first`` every reply is listed
+    (has a lower id) before every top-level comment, as no real Isso writes but other
+    exports may: each reply waits for its parent until the end of the file."""
+    replies = [n for n in range(count) if n % 3 == 2]
+    order = [*replies, *(n for n in range(count) if n % 3 != 2)] if replies_first \
+        else list(range(count))
+    ids = {n: position + 1 for position, n in enumerate(order)}
     rows = []
     for n in range(count):
         parent = n - 1 if n % 3 == 2 else None
-        cid = _listed(n, count, replies_first)
-        rows.append((n % site_paths + 1 if parent is None else rows[parent][0], cid,
-                     None if parent is None else _listed(parent, count, replies_first),
-                     T0 + n, None, 1, f"198.51.{n % 256}.0",
-                     f"Comment {n} with *Markdown*.{text}", f"Reader {n % 300}",
-                     f"reader{n}@example.org", n % 4, n % 3))
+        rows.append(((parent if parent is not None else n) % site_paths + 1, ids[n],
+                     None if parent is None else ids[parent], T0 + n, None, 1,
+                     f"198.51.{n % 256}.0", f"Comment {n} with *Markdown*.{text}",
+                     f"Reader {n % 300}", f"reader{n}@example.org", n % 4, n % 3))
     threads = [(t + 1, f"/page-{t}/", f"Page {t}") for t in range(site_paths)]
     return isso_database(path, threads, rows)
-
-
-def _listed(n: int, count: int, replies_first: bool) -> int:
-    return count - n if replies_first else n + 1

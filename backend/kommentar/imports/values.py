@@ -35,23 +35,23 @@ def mend(text: str) -> str:
 
 
 def _visible(text: str) -> str:
-    """Entities decoded (sources escape names and titles), spaces collapsed, control and
-    format characters gone: what the API accepts in a name or title."""
-    text = " ".join(unicodedata.normalize("NFC", entities.unescape(text)).split())
-    if text.isprintable():  # the usual case, at a fraction of the cost of asking each letter
-        return text
-    return "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    """Entities decoded (sources escape names and titles), control and format characters
+    (NUL, lone surrogates) gone, spaces collapsed: what the API accepts in a name or title."""
+    text = unicodedata.normalize("NFC", entities.unescape(text))
+    if not text.isprintable():  # the usual case skips asking each letter for its category
+        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    return " ".join(text.split())
 
 
 def name(raw: str) -> tuple[str, bool]:
     """The author's name as shown, and whether it had to be cut to ``NAME_LENGTH``."""
-    shown = mend(_visible(raw or ""))
+    shown = _visible(raw or "")
     return shown[:NAME_LENGTH] or ANONYMOUS_NAME, len(shown) > NAME_LENGTH
 
 
 def title(raw: str) -> tuple[str, bool]:
     """A thread's title, and whether it had to be cut to ``TITLE_LENGTH``."""
-    shown = mend(_visible(raw or ""))
+    shown = _visible(raw or "")
     return shown[:TITLE_LENGTH], len(shown) > TITLE_LENGTH
 
 

@@ -34,6 +34,7 @@ from .plan import STATUSES, TOP, Plan
 from .records import Malformed, SourceComment
 
 BATCH = 1000  # comments per transaction: short enough that posts on the site barely wait
+BATCH_TEXT = 4_000_000  # characters of text and HTML a batch holds at most, ready to go in
 LARGEST_INSERT = 256  # rows per INSERT (22 parameters each); smaller ones by powers of two
 _COLUMNS = ("thread_id", "parent_id", "root_id", "depth", "name", "text", "html", "status",
             "created", "edited", "up", "down", "score", "ip_hash", "pinned", "spam_reason",
@@ -72,6 +73,7 @@ class Writer:
         self.threads: dict[int, int] = {}  # the file's thread number -> its row
         self.batch: list[tuple[int, list]] = []  # (comment number, row without its place)
         self.queued: set[int] = set()
+        self.held = 0  # characters of text and HTML in the batch
         self.waiting = _Waiting()
 
     def write(self, comments: Iterable[SourceComment]) -> None:
@@ -86,7 +88,7 @@ class Writer:
                     self.waiting.add(above, comment)
                     continue
                 self._queue(comment, n)
-                if len(self.batch) >= BATCH:
+                if len(self.batch) >= BATCH or self.held >= BATCH_TEXT:
                     self._flush()
             self._flush()
             if self.waiting.count:  # by the plan every parent comes: unless the file changed
@@ -99,7 +101,9 @@ class Writer:
         ready = [(comment, n)]
         while ready:
             comment, n = ready.pop()
-            self.batch.append((n, self._row(comment, n)))
+            row = self._row(comment, n)
+            self.batch.append((n, row))
+            self.held += len(row[1]) + len(row[2])
             self.queued.add(n)
             ready += [(reply, self.plan.ids[reply.id]) for reply in self.waiting.take(n)]
 
@@ -138,6 +142,8 @@ class Writer:
                         if plan.parent[n] == TOP or plan.row[plan.parent[n]]]
                 rows = [(n, row) for n, row in rows
                         if not (plan.parent[n] == TOP or plan.row[plan.parent[n]])]
+                if not wave:  # every parent is written or in the batch: _queue sees to it
+                    raise RuntimeError("replies in a batch without their parents")
                 for thread_id, status in self._insert(wave):
                     if status == PUBLISHED:
                         published[thread_id] += 1
@@ -146,7 +152,7 @@ class Writer:
             for thread_id, count in published.items():
                 changes.add(thread_id, count)
             changes.touch(touched)
-        self.batch, self.queued = [], set()
+        self.batch, self.queued, self.held = [], set(), 0
 
     def _insert(self, wave: list[tuple[int, list]]) -> list[tuple[int, str]]:
         """Insert rows whose parents have rows; (thread, status) of each new one."""
