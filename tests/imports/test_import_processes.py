@@ -90,6 +90,25 @@ def test_an_import_killed_after_a_batch_completes_exactly_when_run_again(tmp_pat
     assert len(counts) == 20 and all(count == real for count, real in counts)
 
 
+def test_two_imports_of_one_file_at_once_write_each_comment_once(tmp_path, settings, app):
+    total = 6_000
+    path = many_comments(tmp_path / "isso.db", total)
+    env = command_env(settings["database_url"])
+    both = [start_import(path, env) for _ in range(2)]
+    outputs = [process.communicate(timeout=300)[0] for process in both]
+    assert [process.returncode for process in both] == [0, 0], outputs
+    # Each says what it added and what it found the other had: together, every comment once.
+    added = [int(output.split()[1]) for output in outputs]
+    assert sum(added) == total, outputs
+    with database.connection_context():
+        assert database.execute_sql(
+            "SELECT COUNT(*), COUNT(DISTINCT import_id) FROM comment").fetchone() == (total,
+                                                                                   total)
+        assert not database.execute_sql(
+            "SELECT 1 FROM thread t WHERE t.count != (SELECT COUNT(*) FROM comment c WHERE "
+            "c.thread_id = t.id AND c.status = 'published')").fetchall()
+
+
 def test_a_running_server_shows_the_import_at_once_and_answers_reads_throughout(
         tmp_path, start_server, database_url):
     server = start_server(origins=ORIGINS, database_url=database_url)
