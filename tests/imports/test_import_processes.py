@@ -139,9 +139,11 @@ def test_a_running_server_shows_the_import_at_once_and_answers_reads_throughout(
     assert read()[1:] == (1 + on_page, 5)
     counts = [count for _, count, _ in seen]
     assert counts == sorted(counts), "a count went back"
-    assert any(1 < count < 1 + on_page for count in counts), "no read saw the import under way"
+    assert any(1 < count < 1 + on_page for count in counts), f"no read saw it under way: {counts}"
+    # A batch's transaction holds no reader up (WAL on SQLite, MVCC on PostgreSQL): reads
+    # take what the machine gives them, a fraction of a second even on a busy one.
     slowest = max(seconds for seconds, _, _ in seen)
-    assert slowest < 2, f"a read waited {slowest:.1f} s"
+    assert slowest < 5, f"a read waited {slowest:.1f} s ({len(seen)} reads)"
 
 
 def peak_memory(path, database_url: str) -> int:

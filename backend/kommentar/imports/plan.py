@@ -126,6 +126,7 @@ class _Planner:
         self.scope: str | None = None
         self.threads: dict[int, SourceThread] = {}
         self.thread_numbers: dict[str, int] = {}
+        self.thread_names: list[str] = []  # thread number -> source id, for notes
         self.ids: dict[str, int] = {}
         self.names: list[str] = []  # number -> source id, for notes
         self.thread, self.parent = array("i"), array("i")
@@ -133,7 +134,10 @@ class _Planner:
         self.length = array("i")  # of the text, before it is capped
 
     def thread_number(self, source_id: str) -> int:
-        return self.thread_numbers.setdefault(source_id, len(self.thread_numbers))
+        number = self.thread_numbers.setdefault(source_id, len(self.thread_numbers))
+        if number == len(self.thread_names):
+            self.thread_names.append(source_id)
+        return number
 
     def number(self, source_id: str) -> int:
         number = self.ids.setdefault(source_id, len(self.ids))
@@ -237,7 +241,8 @@ class _Planner:
         for n in range(size):
             if status[n] and thread[n] not in places:
                 self.report.skipped["without a thread"] += 1
-                self.report.note(f"comment {names[n]}: its thread is not in the file")
+                self.report.note(f"comment {names[n]}: its thread "
+                                 f"{self.thread_names[thread[n]]!r} is not in the file")
             elif status[n] and status[n] != deleted:
                 kept[n] = 1
         shown = (CODES[PUBLISHED], CODES[PENDING])
