@@ -72,9 +72,11 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/spam_wave.py
 	$(BIN)/python bench/imports.py
 
-## bench-import: importing a 1,000,000-post Disqus export, and a 40,000-post one beside Isso
+## bench-import: importing a 1,000,000-post Disqus export, and a 40,000-post one beside Isso;
+## then Isso databases of 20,000 and 80,000 comments (rate, and how peak memory grows)
 bench-import: $(BIN)/.installed
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/import_isso.py
 
 ## bench-quick: the HTTP benchmark with short runs and a small large database (bench/results/quick.md)
 bench-quick: $(BIN)/.installed
