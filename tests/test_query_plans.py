@@ -21,6 +21,10 @@ from support import SITE, QueryCounter, app_settings
 from kommentar import comments, threads
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
+from kommentar.imports.importer import Options, run
+from kommentar.imports.plan import plan
+from kommentar.imports.records import Source, SourceComment, SourceThread
+from kommentar.imports.write import Writer
 from kommentar.models import (
     DELETED,
     PENDING,
@@ -30,6 +34,7 @@ from kommentar.models import (
     Thread,
     User,
     Vote,
+    utcnow,
 )
 
 TABLES = {"comment", "thread", "vote", "ban", "user"}
@@ -267,6 +272,27 @@ def test_a_post_sends_five_statements_and_a_vote_four(seeded):
         comments.vote(target, "a:fresh-voter", 1, policy, ip_hash=f"{9:064x}")
     assert len(posting.statements) == 5, posting.statements
     assert len(voting.statements) == (5 if is_postgres() else 4), voting.statements
+
+
+def test_an_import_looks_up_through_indexes(seeded):
+    """An import's plan asks which of the file's comments earlier runs wrote (a page of the
+    (source, id) index at a time) and which threads exist; its writer, finding a comment
+    another run wrote after this one planned, reads that row by the same index."""
+    policy, now = seeded["policy"], utcnow()
+    records = [Source("plans:test"), SourceThread("1", HOT), SourceThread("2", f"{SITE}/new"),
+               SourceComment("a", "1", None, now, PUBLISHED, name="A", markdown="First."),
+               SourceComment("b", "1", "a", now, PUBLISHED, name="B", markdown="A reply."),
+               SourceComment("c", "2", None, now, PUBLISHED, name="C", markdown="Elsewhere.")]
+    stale = plan(iter(records), policy, Options(), now)  # then another run writes them all
+    run(lambda: iter(records), policy, policy.defences.signer, Options())
+    with Recorder() as recorder:
+        again = plan(iter(records), policy, Options(), now)
+        Writer(stale, policy.defences.signer, None, now).write(
+            record for record in records if isinstance(record, SourceComment))
+    assert again.report.already == 3 and stale.report.already == 3
+    statements = recorder.reads()
+    assert sum('"import_source" = ' in sql for sql, _ in statements) == 4  # the plan's, 3 found
+    assert_indexed(statements)
 
 
 # --- paging without sorting the whole thread ---------------------------------------------------
