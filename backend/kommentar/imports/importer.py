@@ -148,7 +148,11 @@ def plan(records: Iterable[Record], policy: Policy, options: Options,
             progress(count)
     if scope is None:
         raise Malformed("the file names no source (an empty or foreign file?)")
-    places = _place(threads, policy, options)
+    # Only threads with comments are placed: exports also list pages nobody commented on,
+    # often from hosts the site never served (a development server, a translating proxy).
+    commented = {thread for thread, _, _ in seen.values()}
+    places = _place({key: thread for key, thread in threads.items() if key in commented},
+                    policy, options)
     parents = _keep(seen, places, report)
     keys = {places[seen[cid][0]].key for cid in parents}
     report.threads = len(keys)
