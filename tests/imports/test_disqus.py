@@ -123,6 +123,17 @@ def test_identifier_keys_threads_by_disqus_identifier(tmp_path, run, thread):
     assert thread(f"{BLOG}/2020/closed/")["thread"]["count"] == 1
 
 
+def test_an_identifier_no_page_could_pass_is_refused_by_name(tmp_path, run):
+    path = export(tmp_path / "export.xml", thread(1, f"{BLOG}/a", identifier="x" * 300),
+                  post(10, 1, "<p>hi</p>", "2024-05-01T12:00:00Z"))
+    result = run("import", "disqus", path, "--thread-key", "identifier")
+    assert result.exit_code == 1
+    assert "thread 1: its identifier 'xxxx" in result.output
+    assert "A thread id is 1 to 200 printable characters. Use --thread-key url." \
+        in result.output
+    assert Comment.select().count() == 0
+
+
 def test_a_rerun_adds_nothing_and_a_newer_export_adds_only_the_new_posts(
         tmp_path, run, thread):
     first = export(tmp_path / "first.xml", *THREADS, *POSTS)

@@ -193,8 +193,12 @@ def _place(threads: dict[str, SourceThread], policy: Policy,
             foreign.add(origin)
             continue
         explicit = thread.identifier if options.thread_key == "identifier" else None
-        places[thread.id] = _Place(urls.thread_key(normalised, explicit or None), normalised,
-                                   _title(thread.title), thread.locked)
+        try:
+            key = urls.thread_key(normalised, explicit or None)
+        except KommentarError as error:  # no page could ask for it by that id either
+            raise Refused(f"thread {thread.id}: its identifier {explicit[:40]!r} cannot key it. "
+                          f"{error.message} Use --thread-key url.") from None
+        places[thread.id] = _Place(key, normalised, _title(thread.title), thread.locked)
     if unplaced:
         hint = " (paths need --site ORIGIN)" if any(u.startswith("/") for u in unplaced) else ""
         raise Refused(f"{len(unplaced)} threads have no usable address{hint}: "
