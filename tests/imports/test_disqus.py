@@ -182,10 +182,11 @@ def test_a_malformed_export_names_line_and_column_and_writes_nothing(tmp_path, r
             + '<post dsq:id="70"><message>unclosed</post>\n</disqus>\n')
     path = tmp_path / "broken.xml"
     path.write_text(body, encoding="utf-8")
-    line = body.splitlines().index('<post dsq:id="70"><message>unclosed</post>') + 1
+    broken = '<post dsq:id="70"><message>unclosed</post>'
+    line, column = body.splitlines().index(broken) + 1, broken.index("post>") + 1
     result = run("import", "disqus", path)
     assert result.exit_code == 1
-    assert f"broken.xml: line {line}, column 38: mismatched tag" in result.output
+    assert f"broken.xml: line {line}, column {column}: mismatched tag" in result.output
     assert Comment.select().count() == 0 and Thread.select().count() == 0
 
 
