@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from kommentar.models import Comment, Thread
 from kommentar.render import LINK_REL
 
-from .common import BLOG, flatten
+from .common import BLOG, flatten, import_again_then_newer
 
 HEAD = ('<?xml version="1.0" encoding="utf-8"?>\n'
         '<disqus xmlns="http://disqus.com" xmlns:dsq="http://disqus.com/disqus-internals" '
@@ -138,16 +138,9 @@ def test_a_rerun_adds_nothing_and_a_newer_export_adds_only_the_new_posts(
         tmp_path, run, thread):
     first = export(tmp_path / "first.xml", *THREADS, *POSTS)
     yesterday = (datetime.now(UTC) - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    assert run("import", "disqus", first).exit_code == 0
-    again = run("import", "disqus", first)
-    assert again.exit_code == 0 and "already imported before: 7 comments" in again.output
-    assert "imported 0 comments" in again.output
     newer = export(tmp_path / "newer.xml", *THREADS, *POSTS,
                    post(50, 1, "<p>Answering Anna, later</p>", yesterday, "Hal", parent=10))
-    later = run("import", "disqus", newer)
-    assert later.exit_code == 0, later.output
-    assert "imported 1 comments (1 published)" in later.output
-    assert Comment.select().count() == 8
+    import_again_then_newer(run, "disqus", first, newer)
     anna = flatten(thread(f"{BLOG}/2020/first-post"))[0]
     assert [r["author"]["name"] for r in anna["replies"]] == ["Bo", "Hal"]
     # a recent address is kept as the keyed hash only

@@ -10,7 +10,7 @@ import pytest
 
 from kommentar.models import Comment, Thread
 
-from .common import BLOG, flatten
+from .common import BLOG, flatten, import_again_then_newer
 
 
 def wxr(*items, version="1.2"):
@@ -167,16 +167,10 @@ def test_a_wordpress_export_imports_with_nesting_statuses_times_and_breaks(
 def test_a_rerun_adds_nothing_and_a_newer_export_adds_only_the_new_comments(
         tmp_path, run, thread):
     first = export(tmp_path / "first.xml", *ITEMS)
-    assert run("import", "wordpress", first).exit_code == 0
-    again = run("import", "wordpress", first)
-    assert again.exit_code == 0 and "already imported before: 7 comments" in again.output
     reply = comment(20, "Answering Anna, a week on", "2024-05-08 10:00:00", "Jo", parent=4)
     newer = export(tmp_path / "newer.xml", item(1, "hello-world", "Hello", [*HELLO, reply]),
                    *ITEMS[1:])
-    later = run("import", "wordpress", newer)
-    assert later.exit_code == 0, later.output
-    assert "imported 1 comments (1 published)" in later.output
-    assert Comment.select().count() == 8
+    import_again_then_newer(run, "wordpress", first, newer)
     anna = flatten(thread(f"{BLOG}/hello-world"))[0]
     assert [r["author"]["name"] for r in anna["replies"]] == ["Bo", "Jo"]
 
