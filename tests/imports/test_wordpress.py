@@ -8,6 +8,7 @@ import gzip
 
 import pytest
 
+from kommentar.imports import xmlfile
 from kommentar.models import Comment, Thread
 
 from .common import BLOG, flatten, import_again_then_newer
@@ -232,3 +233,17 @@ def test_a_feed_that_is_not_a_wordpress_export_is_refused(tmp_path, run):
     assert result.exit_code == 1
     assert "not a WordPress export (WXR): its channel has no wp:base_blog_url" \
         in result.output
+
+
+def test_a_record_past_the_size_limit_is_refused_before_it_fills_the_memory(
+        tmp_path, run, monkeypatch):
+    monkeypatch.setattr(xmlfile, "MAX_RECORD", 1024**2)  # 256 MB is slow to write in a test
+    huge = item(1, "huge", "Huge", [comment(1, "x" * 2 * 1024**2, "2024-05-01 10:00:00")])
+    path = export(tmp_path / "wordpress.xml", *ITEMS, huge)
+    line = max(n for n, text in enumerate(wxr(*ITEMS, huge).splitlines(), 1)
+               if text == "\t<item>")  # the last item, the huge one
+    result = run("import", "wordpress", path)
+    assert result.exit_code == 1
+    assert f"the record starting on line {line} holds more than 1 MB; refused" \
+        in result.output
+    assert Comment.select().count() == 0

@@ -24,6 +24,10 @@ from .files import open_binary
 from .records import Malformed
 
 CHUNK = 256 * 1024
+# One record (a Disqus post, a WordPress post with its comments) is held whole: past this
+# much text it is a hostile file, refused before it fills the memory.
+MAX_RECORD = 256 * 1024**2
+_ELEMENT_COST = 100  # what an element costs beside its text, roughly, in characters
 
 
 def local(name: str) -> str:
@@ -60,7 +64,7 @@ class _Records:
         self.root, self.depth, self.kind = root, depth, kind
         self.level = 0
         self.builder: TreeBuilder | None = None
-        self.line = 0
+        self.line = self.size = 0
         self.done: list[tuple[Element, str]] = []
         self.position = lambda: (0, 0)
 
@@ -69,8 +73,9 @@ class _Records:
             raise Malformed(f"not {self.kind}: its root element is <{local(tag)}>, "
                             f"not <{self.root}>", _where(*self.position()))
         if self.level == self.depth:
-            self.builder, self.line = TreeBuilder(), self.position()[0]
+            self.builder, self.line, self.size = TreeBuilder(), self.position()[0], 0
         if self.builder is not None:
+            self._grow(_ELEMENT_COST)
             self.builder.start(tag, attributes)
         self.level += 1
 
@@ -84,7 +89,14 @@ class _Records:
 
     def data(self, data: str) -> None:
         if self.builder is not None:
+            self._grow(len(data))
             self.builder.data(data)
+
+    def _grow(self, size: int) -> None:
+        self.size += size
+        if self.size > MAX_RECORD:
+            raise Malformed(f"the record starting on line {self.line} holds more than "
+                            f"{MAX_RECORD // 1024**2} MB; refused", _where(*self.position()))
 
     def close(self) -> None:
         return None
