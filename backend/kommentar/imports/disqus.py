@@ -16,11 +16,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from xml.etree.ElementTree import Element  # noqa: S405 - a type only; defusedxml parses
 
 from ..models import DELETED, PUBLISHED, SPAM
 from .records import Malformed, Record, Skipped, Source, SourceComment, SourceThread
-from .xmlfile import attribute, fields, local, records, text
+from .xmlfile import Element, attribute, fields, local, records, text
 
 
 def read(path: Path, site: str | None) -> Iterator[Record]:

@@ -20,11 +20,10 @@ from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlsplit
-from xml.etree.ElementTree import Element  # noqa: S405 - a type only; defusedxml parses
 
 from ..models import PENDING, PUBLISHED, SPAM
 from .records import Malformed, Record, Skipped, Source, SourceComment, SourceThread
-from .xmlfile import fields, local, records, text
+from .xmlfile import Element, fields, local, records, text
 
 APPROVED = {"1": PUBLISHED, "0": PENDING, "spam": SPAM}
 TRASHED = {"trash", "post-trashed"}  # post-trashed: the comment went with its post

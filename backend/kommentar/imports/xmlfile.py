@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
-from xml.etree.ElementTree import Element, TreeBuilder  # noqa: S405 - building only; defusedxml parses
+from xml.etree.ElementTree import Element, TreeBuilder  # noqa: S405 - defusedxml parses
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
@@ -66,14 +66,17 @@ class _Records:
         self.builder: TreeBuilder | None = None
         self.line = self.size = 0
         self.done: list[tuple[Element, str]] = []
-        self.position = lambda: (0, 0)
+        self.expat = None  # the parser's expat parser, which knows where it is
+
+    def where(self) -> str:
+        return _where(self.expat.CurrentLineNumber, self.expat.CurrentColumnNumber)
 
     def start(self, tag: str, attributes: dict[str, str]) -> None:
         if self.level == 0 and local(tag) != self.root:
             raise Malformed(f"not {self.kind}: its root element is <{local(tag)}>, "
-                            f"not <{self.root}>", _where(*self.position()))
+                            f"not <{self.root}>", self.where())
         if self.level == self.depth:
-            self.builder, self.line, self.size = TreeBuilder(), self.position()[0], 0
+            self.builder, self.line, self.size = TreeBuilder(), self.expat.CurrentLineNumber, 0
         if self.builder is not None:
             self._grow(_ELEMENT_COST)
             self.builder.start(tag, attributes)
@@ -96,7 +99,7 @@ class _Records:
         self.size += size
         if self.size > MAX_RECORD:
             raise Malformed(f"the record starting on line {self.line} holds more than "
-                            f"{MAX_RECORD // 1024**2} MB; refused", _where(*self.position()))
+                            f"{MAX_RECORD // 1024**2} MB; refused", self.where())
 
     def close(self) -> None:
         return None
@@ -109,8 +112,7 @@ def records(path: Path, root: str, depth: int, kind: str) -> Iterator[tuple[Elem
     at the first thing that is not well-formed XML or is refused."""
     target = _Records(root, depth, kind)
     parser = DefusedXMLParser(target=target, forbid_dtd=True)
-    expat = parser.parser
-    target.position = lambda: (expat.CurrentLineNumber, expat.CurrentColumnNumber)
+    target.expat = parser.parser
     with open_binary(path) as stream:
         try:
             while chunk := stream.read(CHUNK):
@@ -123,7 +125,7 @@ def records(path: Path, root: str, depth: int, kind: str) -> Iterator[tuple[Elem
         except DefusedXmlException:
             raise Malformed("the file declares a document type (<!DOCTYPE>), where entity "
                             "bombs and external entities hide; no export has one, so it is "
-                            "refused unread", _where(*target.position())) from None
+                            "refused unread", target.where()) from None
     yield from target.done
 
 
