@@ -23,6 +23,7 @@ from .xmlfile import Element, attribute, fields, local, records, text
 
 
 def read(path: Path, site: str | None) -> Iterator[Record]:
+    """The export's records (``site`` is not needed: Disqus links are absolute)."""
     source = None
     deleted: set[str] = set()  # threads Disqus deleted: their posts are skipped
     for element, where in records(path, "disqus", 1, "a Disqus export"):

@@ -33,6 +33,7 @@ _NO_TIME = "0000-00-00 00:00:00"
 
 
 def read(path: Path, site: str | None) -> Iterator[Record]:
+    """The export's records (``site`` is not needed: WordPress links are absolute)."""
     channel: dict[str, str] = {}  # the channel's own fields met so far
     source = None
     for element, where in records(path, "rss", 2, "a WordPress export (WXR)"):
