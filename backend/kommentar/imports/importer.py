@@ -148,7 +148,11 @@ def plan(records: Iterable[Record], policy: Policy, options: Options,
             progress(count)
     if scope is None:
         raise Malformed("the file names no source (an empty or foreign file?)")
-    places = _place(threads, policy, options)
+    # Only threads with comments are placed: exports also list pages nobody commented on,
+    # often from hosts the site never served (a development server, a translating proxy).
+    commented = {thread for thread, _, _ in seen.values()}
+    places = _place({key: thread for key, thread in threads.items() if key in commented},
+                    policy, options)
     parents = _keep(seen, places, report)
     keys = {places[seen[cid][0]].key for cid in parents}
     report.threads = len(keys)
@@ -189,8 +193,12 @@ def _place(threads: dict[str, SourceThread], policy: Policy,
             foreign.add(origin)
             continue
         explicit = thread.identifier if options.thread_key == "identifier" else None
-        places[thread.id] = _Place(urls.thread_key(normalised, explicit or None), normalised,
-                                   _title(thread.title), thread.locked)
+        try:
+            key = urls.thread_key(normalised, explicit or None)
+        except KommentarError as error:  # no page could ask for it by that id either
+            raise Refused(f"thread {thread.id}: its identifier {explicit[:40]!r} cannot key it. "
+                          f"{error.message} Use --thread-key url.") from None
+        places[thread.id] = _Place(key, normalised, _title(thread.title), thread.locked)
     if unplaced:
         hint = " (paths need --site ORIGIN)" if any(u.startswith("/") for u in unplaced) else ""
         raise Refused(f"{len(unplaced)} threads have no usable address{hint}: "
