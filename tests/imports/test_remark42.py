@@ -95,6 +95,13 @@ def test_a_backup_imports_with_replies_votes_placeholders_and_locks(tmp_path, ru
     assert closed["locked"] is True and closed["title"] == "Closed"
 
 
+def test_an_older_backup_counts_votes_from_its_voter_map(tmp_path, run, thread):
+    path = backup(tmp_path / "old.gz", {"version": 0}, comment(
+        "a", score=1, votes={"github_2": True, "google_3": True, "email_4": False}))
+    assert run("import", "remark42", path).exit_code == 0
+    assert [(c["up"], c["down"]) for c in thread(POST)["comments"]] == [(2, 1)]
+
+
 def test_a_rerun_adds_nothing_and_a_newer_backup_only_what_is_new(tmp_path, run, thread):
     first = [META, comment("a", orig="One."), comment("b", pid="a", orig="Two.")]
     result = run("import", "remark42", backup(tmp_path / "first.gz", *first))
