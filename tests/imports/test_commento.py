@@ -117,7 +117,10 @@ def test_a_comentario_export_with_its_own_field_names_goes_where_site_says(tmp_p
 
 def test_a_rerun_adds_nothing_and_a_newer_export_only_what_is_new(tmp_path, run, thread):
     first = [comment("a", markdown="One."), comment("b", parentHex="a", markdown="Two.")]
-    assert run("import", "commento", export(tmp_path / "1.json.gz", first)).exit_code == 0
+    dry = run("import", "commento", export(tmp_path / "1.json.gz", first), "--dry-run")
+    assert dry.exit_code == 0 and "would import 2 comments" in dry.output
+    assert Comment.select().count() == 0
+    assert run("import", "commento", tmp_path / "1.json.gz").exit_code == 0
     again = run("import", "commento", export(tmp_path / "2.json.gz", first))
     assert again.exit_code == 0 and "already imported before: 2 comments" in again.output
     newer = run("import", "commento", export(tmp_path / "3.json.gz", [
@@ -143,6 +146,8 @@ GOOD = json.dumps(comment("good")).encode()
     (b'{"comments": []}', "not a Commento export: it has no version"),
     (b'{"version": 3, "pages": [], "comments": []}', "unsupported export version 3"),
     (b'{"version": 1, "comments": {"a": 1}}', "'comments' should be a list"),
+    (b'{"version": 1, "users": [], "posts": []}',  # Remark42's metadata line
+     "not a Commento export: it has no comments list"),
     (b'{"version": 1, "comments": [' + GOOD + b", 7]}", "comments[1]: not a JSON object"),
     (json.dumps({"version": 1, "comments": [comment("good"), comment("x", score="3")]}).encode(),
      "comments[1]: 'score' should be a whole number, not text"),

@@ -96,7 +96,7 @@ def test_a_backup_imports_with_replies_votes_placeholders_and_locks(tmp_path, ru
 
 
 def test_an_older_backup_counts_votes_from_its_voter_map(tmp_path, run, thread):
-    path = backup(tmp_path / "old.gz", {"version": 0}, comment(
+    path = backup(tmp_path / "old.gz", {"version": 0, "posts": []}, comment(
         "a", score=1, votes={"github_2": True, "google_3": True, "email_4": False}))
     assert run("import", "remark42", path).exit_code == 0
     assert [(c["up"], c["down"]) for c in thread(POST)["comments"]] == [(2, 1)]
@@ -155,6 +155,13 @@ def test_a_malformed_line_is_named_and_nothing_is_written(tmp_path, run, line, r
 def test_bad_metadata_is_named(tmp_path, run, meta, reason):
     result = run("import", "remark42", backup(tmp_path / "bad.gz", meta, comment("a")))
     assert result.exit_code == 1 and reason in result.output
+
+
+def test_another_format_is_not_taken_for_an_empty_backup(tmp_path, run):
+    path = tmp_path / "commento.json"
+    path.write_text(json.dumps({"version": 1, "comments": [], "commenters": []}))
+    result = run("import", "remark42", path)
+    assert result.exit_code == 1 and "line 1: not a Remark42 backup" in result.output
 
 
 def test_a_truncated_backup_writes_nothing(tmp_path, run):

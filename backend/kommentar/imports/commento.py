@@ -42,10 +42,11 @@ NAME_KEPT = 1000  # characters of a name worth holding on to (far past what is s
 
 @dataclass
 class _Header:
-    """What the first pass over the document finds: its version, the commenters' names and
-    the domain of its first comment."""
+    """What the first pass over the document finds: its version, whether it has a comments
+    list, the commenters' names and the domain of its first comment."""
 
     version: object = None
+    listed: bool = False
     names: dict[str, str] = default(default_factory=dict)
     domain: str = ""
 
@@ -91,6 +92,8 @@ def _header(path: Path) -> _Header:
                     commenter = {}
                 if prefix == "version":
                     header.version = value
+                elif prefix == "comments":
+                    header.listed = True
                 elif section == "comments" and rest in ("item.domain", "item.host"):
                     if not header.domain and isinstance(value, str):
                         header.domain = value.strip()
@@ -108,6 +111,8 @@ def _header(path: Path) -> _Header:
     if type(header.version) is not int or header.version != VERSION:
         raise Malformed(f"unsupported export version {header.version!r}: only version 1 "
                         "(Commento, Comentario 2) is read")
+    if not header.listed:
+        raise Malformed("not a Commento export: it has no comments list")
     if len(header.domain) > DOMAIN_LENGTH:
         raise Malformed(f"the domain is longer than {DOMAIN_LENGTH} characters")
     return header

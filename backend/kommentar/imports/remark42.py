@@ -45,6 +45,9 @@ def read(path: Path, site: str | None) -> Iterator[Record]:
         if not isinstance(record, dict):
             raise Malformed("not a JSON object", where)
         if number == 1 and "locator" not in record:
+            if not {"users", "posts"} & record.keys():
+                raise Malformed("not a Remark42 backup: the first line is neither its metadata "
+                                "nor a comment", where)
             locked = _read_only(record, where)
             continue
         site_id = field(record, "locator.site", str, where, "", limit=SITE_LENGTH)
