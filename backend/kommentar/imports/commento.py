@@ -52,6 +52,7 @@ class _Header:
 
 
 def read(path: Path, site: str | None) -> Iterator[Record]:
+    """The export's threads and comments; ``site`` places the paths instead of the domain."""
     header = _header(path)
     yield Source(PREFIX + header.domain)
     threads: set[str] = set()

@@ -37,6 +37,8 @@ MAX_VOTES = 10**9
 
 
 def read(path: Path, site: str | None) -> Iterator[Record]:
+    """The backup's comments, then its threads (a thread's title and lock are known only
+    once its comments and the metadata are read). ``site`` is not needed: URLs are whole."""
     locked: set[str] | None = None  # read-only URLs, once the metadata line is read
     titles: dict[str, str] = {}  # each thread's URL -> its title, once one comment names it
     scope = None
@@ -57,8 +59,9 @@ def read(path: Path, site: str | None) -> Iterator[Record]:
         elif site_id != scope:
             raise Malformed(f"a comment of site {site_id!r} in a backup of {scope!r}", where)
         comment = _comment(record, where)
+        title = field(record, "title", str, where, "")
         if not titles.get(comment.thread):
-            titles[comment.thread] = field(record, "title", str, where, "")
+            titles[comment.thread] = title
         yield comment
     if scope is None and locked is not None:
         yield Source(PREFIX)  # a backup without comments: nothing to import, and no error
