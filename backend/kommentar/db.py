@@ -20,7 +20,8 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from peewee import Database, DatabaseProxy, Field, Model, OperationalError, PostgresqlDatabase
 from playhouse.db_url import connect as connect_url
@@ -88,6 +89,18 @@ def disconnect() -> None:
 def is_postgres() -> bool:
     """Whether the configured database is PostgreSQL (row locks and advisory locks exist)."""
     return isinstance(database.obj, PostgresqlDatabase)
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """A read-only transaction that sees the whole database as it was when it began, however
+    many statements it takes (an export reads every table): REPEATABLE READ on PostgreSQL,
+    and on SQLite a deferred transaction, which takes no writer's turn, so writers go on
+    beside it (WAL keeps the reader's snapshot)."""
+    with database.atomic("REPEATABLE READ" if is_postgres() else "DEFERRED"):
+        if is_postgres():
+            database.execute_sql("SET TRANSACTION READ ONLY")
+        yield
 
 
 def execute(sql: str, params: Sequence[object] = ()):
