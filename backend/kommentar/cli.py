@@ -367,5 +367,27 @@ def import_(config_path: str | None, format_name: str, file: Path, site: str | N
     click.echo(report.summary())
 
 
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@click.pass_obj
+def export(config_path: str | None, file: Path) -> None:
+    """Write everything a restore needs to FILE: gzipped when its name ends in .gz, to
+    standard output for "-". It holds password hashes: keep it as safe as the database."""
+    from . import db
+    from .backup.export import Export, save, write
+
+    app = _app(config_path)
+    dump = Export(app.config["ORIGINS"])
+    try:
+        with db.database.connection_context():
+            if str(file) == "-":
+                write(dump.lines(), sys.stdout.buffer, gzip=False)
+            else:
+                save(dump.lines(), file)
+    except OSError as error:
+        raise click.ClickException(f"cannot write {file}: {error.strerror}") from None
+    click.echo(dump.summary(), err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
