@@ -23,7 +23,7 @@ from peewee import DataError, IntegrityError
 
 from .. import urls
 from ..comments import Policy
-from ..db import database, is_postgres
+from ..db import database, insert_rows, is_postgres
 from ..errors import KommentarError
 from ..imports.importer import Progress, Refused
 from ..imports.records import Malformed
@@ -91,7 +91,7 @@ class _Restoring:
         rows, self.pending = self.pending, []
         model = KINDS[rows[0].kind]
         try:
-            model.insert_many([row.values for row in rows]).as_rowcount().execute()
+            insert_rows(model, [row.values for row in rows])
         except (IntegrityError, DataError) as error:
             where = rows[0].where if len(rows) == 1 else f"{rows[0].where} to {rows[-1].where}"
             raise Malformed("the database refuses a row: " + " ".join(str(error).split()),
@@ -123,15 +123,21 @@ def restore(path: Path, policy: Policy, dry_run: bool = False,
                     restoring.add(item)
             restoring.refuse_foreign()
             restoring.flush()
-            changes.recount(restoring.threads)
             if is_postgres():
-                for model in KINDS.values():
-                    database.execute_sql(_SEQUENCE.format(table=model._meta.table_name))
+                _catch_up()
+            changes.recount(restoring.threads)
             if dry_run:
                 raise _DryRun
     except _DryRun:
         pass
     restoring.progress.done()
-    if is_postgres() and not dry_run:
-        database.execute_sql("ANALYZE")  # the planner's figures for the tables just filled
     return restoring.restored
+
+
+def _catch_up() -> None:
+    """On PostgreSQL: each id sequence past the ids restored, and the planner's figures for
+    the tables just filled (without them the recount scans every comment once per thread)."""
+    tables = [model._meta.table_name for model in KINDS.values()]
+    for table in tables:
+        database.execute_sql(_SEQUENCE.format(table=table))
+    database.execute_sql("ANALYZE " + ", ".join(f'"{table}"' for table in tables))
