@@ -24,7 +24,7 @@ from typing import Any
 from ..backup import NAMES
 from ..backup.reader import Header, Row
 from ..backup.reader import read as read_export
-from ..models import Comment, Thread
+from ..models import Comment
 from .records import Record, Skipped, Source, SourceComment, SourceThread
 
 SCOPE_LENGTH = 200  # the import_source column's
@@ -39,7 +39,6 @@ def scope(header: Header) -> str:
 
 def read(path: Path, site: str | None) -> Iterator[Record]:
     names: dict[int, str] = {}  # account id -> username, to sign their comments
-    keys: dict[int, str] = {}  # thread id -> key, to know a comment already here
     comments: list[Row] = []
     source = ""
     for item in read_export(path):
@@ -49,35 +48,33 @@ def read(path: Path, site: str | None) -> Iterator[Record]:
         elif item.kind == "comment":
             comments.append(item)
             if len(comments) >= BATCH:
-                yield from _comments(comments, source, names, keys)
+                yield from _comments(comments, source, names)
                 comments = []
         else:
-            yield from _comments(comments, source, names, keys)
+            yield from _comments(comments, source, names)
             comments = []
             if item.kind == "thread":
-                keys[item.values["id"]] = item.values["key"]
                 yield _thread(item.values)
             else:
                 if item.kind == "user":
                     names[item.values["id"]] = item.values["username"]
                 yield Skipped(NAMES[item.kind], item.where)
-    yield from _comments(comments, source, names, keys)
+    yield from _comments(comments, source, names)
 
 
-def _comments(rows: list[Row], source: str, names: dict[int, str],
-              keys: dict[int, str]) -> Iterable[Record]:
+def _comments(rows: list[Row], source: str, names: dict[int, str]) -> Iterable[Record]:
     """The comments to import, and those here already (see above) as skipped. (What this
     merge wrote is not "here already": the importer reads the file a second time to write
     it, and must find the same comments to import as it planned the first time.)"""
     if not rows:
         return
-    here = set(Comment.select(Comment.id, Comment.created, Thread.key).join(Thread)
+    here = set(Comment.select(Comment.id, Comment.created, Comment.thread)
                .where(Comment.id.in_([row.values["id"] for row in rows])
                       & (Comment.import_source.is_null() | (Comment.import_source != source)))
                .tuples())
     for row in rows:
         values = row.values
-        if (values["id"], values["created"], keys[values["thread"]]) in here:
+        if (values["id"], values["created"], values["thread"]) in here:
             yield Skipped("comments here already (restored from this export)", row.where)
         else:
             yield _comment(row, names)
