@@ -7,7 +7,9 @@ like any import; a malformed or newer file is refused with nothing written."""
 
 from __future__ import annotations
 
+import errno
 import gzip
+import io
 import json
 import threading
 
@@ -15,7 +17,7 @@ import pytest
 from support import SITE, Api
 
 from kommentar import accounts, create_app, moderation
-from kommentar.backup.export import Export
+from kommentar.backup.export import Export, write
 from kommentar.db import database, is_postgres
 from kommentar.models import MODELS, Comment, Thread, User, Vote
 
@@ -249,6 +251,22 @@ def test_an_export_reads_one_snapshot_while_writers_go_on(client):
     assert written, "the writer waited for the export"
     rest = "".join(lines)
     assert "Before the export." in rest and "During it." not in rest
+
+
+def test_a_write_that_fails_ends_the_export_and_its_snapshot(client):
+    post(client, "Never written.")
+
+    class FullDisk(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, data) -> int:
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    # As the command does it: the connection closes while the error passes through, which
+    # it could not with the snapshot's transaction still open.
+    with pytest.raises(OSError, match="No space left"), database.connection_context():
+        write(Export([SITE]).lines(), FullDisk(), gzip=True)
 
 
 # --- refused files -------------------------------------------------------------------------

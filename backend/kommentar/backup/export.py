@@ -13,7 +13,8 @@ import json
 import os
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
+from contextlib import closing
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -59,7 +60,7 @@ class Export:
         self.origins = list(origins)
         self.counts: Counter = Counter()
 
-    def lines(self) -> Iterator[str]:
+    def lines(self) -> Generator[str]:
         """The export a line at a time, each ending in a newline, read in one snapshot."""
         with snapshot():
             yield _line({"format": FORMAT, "version": VERSION, "schema": SCHEMA_VERSION,
@@ -76,23 +77,27 @@ class Export:
         return "exported " + counted(self.counts)
 
 
-def gzipped(lines: Iterable[str]) -> Iterator[bytes]:
-    """The lines as one gzip stream, handed on in pieces as they are compressed."""
+def gzipped(lines: Generator[str]) -> Iterator[bytes]:
+    """The lines as one gzip stream, handed on in pieces as they are compressed. The lines
+    are closed when this is, so a download broken off ends the export's snapshot at once."""
     packer = zlib.compressobj(level=6, wbits=31)  # 31: with gzip's header and trailer
-    for line in lines:
-        piece = packer.compress(line.encode())
-        if piece:
-            yield piece
+    with closing(lines):
+        for line in lines:
+            piece = packer.compress(line.encode())
+            if piece:
+                yield piece
     yield packer.flush()
 
 
-def write(lines: Iterable[str], stream: BinaryIO, gzip: bool) -> None:
-    """Write the lines to a binary stream, gzipped or as they are."""
-    for piece in gzipped(lines) if gzip else (line.encode() for line in lines):
-        stream.write(piece)
+def write(lines: Generator[str], stream: BinaryIO, gzip: bool) -> None:
+    """Write the lines to a binary stream, gzipped or as they are, and close them, so the
+    export's snapshot ends here even when the stream fails (a closed pipe, a full disk)."""
+    with closing(lines):
+        for piece in gzipped(lines) if gzip else (line.encode() for line in lines):
+            stream.write(piece)
 
 
-def save(lines: Iterable[str], path: Path) -> None:
+def save(lines: Generator[str], path: Path) -> None:
     """Write an export to ``path`` (gzipped when its name ends in ``.gz``), readable by its
     owner only, whole or not at all: it is written beside the path and renamed onto it when
     complete, so a failed export never replaces the last good one."""
