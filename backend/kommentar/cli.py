@@ -379,9 +379,9 @@ def import_(config_path: str | None, format_name: str, file: Path, site: str | N
     except (Malformed, Refused) as error:
         raise click.ClickException(f"{file}: {error}") from None
     if own:
-        click.echo("This database has accounts, threads or comments already, so the export was "
+        click.echo("This database has accounts, threads or comments already, so the export is "
                    "merged like any import: its threads and comments with new ids; its "
-                   "accounts, votes, bans and audit log stayed behind. To restore it exactly, "
+                   "accounts, votes, bans and audit log stay behind. To restore it exactly, "
                    "import it into an empty database.")
     click.echo(report.summary())
 
