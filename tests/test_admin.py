@@ -3,6 +3,8 @@ cookie, CSRF, the security headers, and every moderation action through the HTML
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from datetime import timedelta
 from html import unescape
@@ -170,7 +172,8 @@ def test_signing_out_ends_the_session(moderator, client):
 # --- who is kept out --------------------------------------------------------------------------
 
 PAGES = ["/admin", "/admin/", "/admin/comments", "/admin/comments?status=spam&ip=ab",
-         "/admin/threads/1", "/admin/users/1", "/admin/audit", "/admin/no/such/page"]
+         "/admin/threads/1", "/admin/users/1", "/admin/audit", "/admin/backup",
+         "/admin/no/such/page"]
 FORMS = [("/admin/comments/act", {"do": "spam:1"}),
          ("/admin/comments/act", {"do": "delete", "scope": "filter", "status": "published"}),
          ("/admin/bans", {"target": "ip:abc", "duration": "forever"}),
@@ -616,6 +619,34 @@ def test_audit_log_lists_who_did_what(moderator, client):
     rows = re.findall(r"<td>boss</td>\s*<td><span class=\"action\">(\w+)</span>", page)
     assert rows == ["lock", "delete"]
     assert 'href="/admin/threads/1"' in page
+
+
+# --- the backup download ---------------------------------------------------------------------
+
+def test_an_admin_downloads_the_whole_database_as_a_gzipped_export(moderator, client):
+    post_comment(client, "Kept in the backup.")
+    assert 'href="/admin/backup"' in moderator.open("/admin")
+    response = client.get("/admin/backup", headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 200 and response.is_streamed
+    assert response.mimetype == "application/gzip"
+    assert re.fullmatch(r'attachment; filename="kommentar-\d{4}-\d\d-\d\d-\d{6}\.jsonl\.gz"',
+                        response.headers["Content-Disposition"])
+    assert response.headers["Cache-Control"] == "no-store"
+    lines = [json.loads(line) for line in gzip.decompress(response.data).splitlines()]
+    assert lines[0]["format"] == "kommentar" and lines[-1]["type"] == "end"
+    assert [line["text"] for line in lines if line.get("type") == "comment"] == \
+        ["Kept in the backup."]
+    [boss] = [line for line in lines if line.get("type") == "user"]
+    assert boss["password_hash"].startswith("$argon2id$")  # a restore signs the boss in again
+    entry = AuditEntry.select().order_by(AuditEntry.id.desc()).get()
+    assert (entry.actor_name, entry.action, entry.target) == ("boss", "backup_download", "backup")
+    assert lines[-2]["type"] == "audit" and lines[-2]["action"] == "backup_download"
+
+
+def test_the_backup_is_not_handed_to_a_link_on_another_site(moderator, client):
+    response = client.get("/admin/backup", headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403 and response.content_type.startswith("text/html")
+    assert not AuditEntry.select().where(AuditEntry.action == "backup_download").exists()
 
 
 # --- the sign-in limit ------------------------------------------------------------------------

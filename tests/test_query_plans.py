@@ -10,6 +10,7 @@ And a page of top-level comments must come off an index in the order shown, not 
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import shutil
@@ -19,11 +20,13 @@ import pytest
 from support import SITE, QueryCounter, app_settings
 
 from kommentar import comments, threads
+from kommentar.backup.export import Export, save
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
+from kommentar.imports import kommentar as merge
 from kommentar.imports.importer import Options, run
 from kommentar.imports.plan import plan
-from kommentar.imports.records import Source, SourceComment, SourceThread
+from kommentar.imports.records import Skipped, Source, SourceComment, SourceThread
 from kommentar.imports.write import Writer
 from kommentar.models import (
     DELETED,
@@ -293,6 +296,20 @@ def test_an_import_looks_up_through_indexes(seeded):
     statements = recorder.reads()
     assert sum('"import_source" = ' in sql for sql, _ in statements) == 4  # the plan's, 3 found
     assert_indexed(statements)
+# --- export and merge --------------------------------------------------------------------------
+
+def test_an_export_and_a_merge_of_it_look_up_through_indexes(seeded, tmp_path):
+    """The export walks each table by id, a batch at a time; merging the file back looks up
+    whether its comments are here already, a batch of ids at a time. Neither reads a table
+    whole, nor sorts one."""
+    with Recorder() as exporting:
+        save(Export([SITE]).lines(), tmp_path / "export.jsonl")
+    with Recorder() as merging:
+        records = list(merge.read(tmp_path / "export.jsonl", None))
+    assert sum(isinstance(record, Skipped) for record in records) > Comment.select().count()
+    assert len(merging.reads()) == math.ceil(Comment.select().count() / merge.BATCH)
+    assert_indexed(exporting.reads() + merging.reads())
+    assert not [step for sql, params in exporting.reads() for step in _sorts(sql, params)]
 
 
 # --- paging without sorting the whole thread ---------------------------------------------------

@@ -12,7 +12,7 @@ table, so the models and the migrations import it and it imports neither.
 
 ``execute`` and ``insert`` serve the hot write paths, whose small statements peewee took
 longer to build than the database took to run: a statement written once as SQL, and a
-model's INSERT built once.
+model's INSERT built once (``insert_rows`` for many rows, as a restore writes them).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 from peewee import Database, DatabaseProxy, Field, Model, OperationalError, PostgresqlDatabase
 from playhouse.db_url import connect as connect_url
@@ -90,6 +91,18 @@ def is_postgres() -> bool:
     return isinstance(database.obj, PostgresqlDatabase)
 
 
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """A read-only transaction that sees the whole database as it was when it began, however
+    many statements it takes (an export reads every table): REPEATABLE READ on PostgreSQL,
+    and on SQLite a deferred transaction, which takes no writer's turn, so writers go on
+    beside it (WAL keeps the reader's snapshot)."""
+    with database.atomic("REPEATABLE READ" if is_postgres() else "DEFERRED"):
+        if is_postgres():
+            database.execute_sql("SET TRANSACTION READ ONLY")
+        yield
+
+
 def execute(sql: str, params: Sequence[object] = ()):
     """Send one statement written as SQL, its placeholders written ``?`` (as SQLite takes
     them; they become ``%s`` for PostgreSQL); return the cursor.
@@ -122,6 +135,23 @@ def _inserting(model: type[Model], given: tuple[str, ...]) -> tuple[str, list[Fi
     values = ", ".join(["?"] * len(fields))
     return (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({values}) '  # noqa: S608
             f'RETURNING "{key.column_name}"', fields)
+
+
+def insert_rows(model: type[Model], rows: Sequence[dict]) -> None:
+    """Write rows of a model as they are, ids included (every column named in each, by field
+    name), as one INSERT built once per model and number of rows: peewee's ``insert_many``
+    builds it anew each time, which takes longer than the database takes to write them."""
+    sql, fields = _inserting_rows(model, len(rows))
+    execute(sql, [field.db_value(row[field.name]) for row in rows for field in fields])
+
+
+@functools.lru_cache(maxsize=64)
+def _inserting_rows(model: type[Model], count: int) -> tuple[str, list[Field]]:
+    fields = model._meta.sorted_fields
+    columns = ", ".join(f'"{field.column_name}"' for field in fields)
+    values = "(" + ", ".join(["?"] * len(fields)) + ")"
+    return (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '  # noqa: S608
+            + ", ".join([values] * count), fields)
 
 
 def connect_patiently(db: Database) -> None:

@@ -6,7 +6,8 @@ SQLite lets one writer in at a time and makes the others poll: its busy handler 
 while they sleep, and the unlucky ones wait a second or more. Queued on a lock the
 kernel hands over the moment it is released, the next writer starts at once. The lock
 is ``lockf``'s, which the kernel drops when its process dies, so a killed worker never
-blocks the others. Readers never queue (WAL lets them read beside the writer), and any
+blocks the others. Readers never queue (WAL lets them read beside the writer), not even a
+long read-only transaction (``BEGIN DEFERRED``, see ``db.snapshot``), and any
 process that does not queue (the ``sqlite3`` shell) still meets the busy timeout.
 
 SQLite's own checkpoints (copying the WAL back into the database, with an fsync) run inside
@@ -72,6 +73,9 @@ class QueuedSqliteDatabase(PooledSqliteDatabase):
         self._commits = itertools.count(1)  # next() is atomic under the GIL
 
     def begin(self, lock_type: str | None = None) -> None:
+        if lock_type == "DEFERRED":  # a reader's snapshot (db.snapshot): it never writes
+            super().begin(lock_type)
+            return
         self.writers.enter()
         try:
             super().begin(lock_type)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sqlite3
 import subprocess
 import sys
 
@@ -192,6 +193,35 @@ def test_undo_a_delete_and_read_the_audit_log(site, page):
     expect(entries.nth(1).locator(".action")).to_have_text("delete")
     expect(entries.nth(1)).to_contain_text(f"comment:{keep['id']}")
     expect(entries.nth(2).locator(".action")).to_have_text("admin_create")
+
+
+def test_download_a_backup_and_restore_it_elsewhere(site, page, tmp_path):
+    site, seed = site()
+    kept = post_from(seed, "198.51.100.5", "Kept in the backup.", name="Vera")
+    sign_in(page, site)
+    page.get_by_role("link", name="Overview").click()
+    with page.expect_download() as started:
+        page.get_by_role("link", name="Download backup").click()
+    download = started.value
+    assert re.fullmatch(r"kommentar-[0-9-]+\.jsonl\.gz", download.suggested_filename)
+    saved = tmp_path / download.suggested_filename
+    download.save_as(saved)
+
+    # The file restores into a new, empty database: the comment keeps its id.
+    env = {**site.server.env, "KOMMENTAR_DATABASE_URL": f"sqlite:///{tmp_path / 'new.db'}"}
+    restored = subprocess.run([sys.executable, "-m", "kommentar.cli", "import", "kommentar",
+                               str(saved)], env=env, cwd=tmp_path, capture_output=True, text=True)
+    assert restored.returncode == 0, restored.stderr
+    assert "restored 1 account, 1 thread, 1 comment, 0 votes, 0 bans, 2 audit entries" \
+        in restored.stdout
+    with sqlite3.connect(tmp_path / "new.db") as restored_db:
+        assert restored_db.execute("SELECT id, text FROM comment").fetchall() == \
+            [(kept["id"], "Kept in the backup.")]
+    restored_db.close()
+
+    page.get_by_role("link", name="Audit log").click()
+    expect(page.locator("table.audit tbody tr").nth(0).locator(".action")).to_have_text(
+        "backup_download")
 
 
 def test_sign_out_and_a_wrong_password(site, page):

@@ -5,7 +5,8 @@ This module owns the blueprint and what every admin request goes through: the si
 gate (GET without a session goes to the sign-in page, anything else is 403), the CSRF
 check on every POST, the security headers, and error pages in HTML (the API's JSON
 error handlers answer everywhere else). The pages are in ``pages``, the form posts
-in ``actions``, signing in and out in ``signin``; the domain work is ``moderation``'s.
+in ``actions``, signing in and out in ``signin``, the backup download in ``download``; the
+domain work is ``moderation``'s.
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def safe_next(value: object) -> str:
     return url_for("admin.overview")
 
 
-def _cross_site() -> bool:
+def cross_site() -> bool:
+    """Whether the request comes from another site (or a page that hides its origin)."""
     # SameSite=Strict already keeps the cookie off cross-site posts; this also stops a
     # forged sign-in form, which needs no cookie.
     fetched_from = request.headers.get("Sec-Fetch-Site")
@@ -70,7 +72,7 @@ def _gate():
     if request.endpoint == "admin.static":
         return None
     user = session.load()
-    if request.method not in ("GET", "HEAD") and _cross_site():
+    if request.method not in ("GET", "HEAD") and cross_site():
         raise Forbidden("Admin forms only work from the admin pages themselves.")
     if request.endpoint in OPEN:
         return None
@@ -153,4 +155,4 @@ def init_app(app) -> None:
     app.after_request(_secure_headers)
 
 
-from . import actions, pages, signin  # noqa: E402, F401 - their routes join bp
+from . import actions, download, pages, signin  # noqa: E402, F401 - their routes join bp

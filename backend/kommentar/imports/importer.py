@@ -63,6 +63,9 @@ class Progress:
     def checking(self, count: int) -> None:
         self._show(f"checking: {count} records read")
 
+    def restoring(self, count: int) -> None:
+        self._show(f"restoring: {count} rows read")
+
     def writing(self, comments: Iterator[SourceComment], total: int) -> Iterator[SourceComment]:
         self.started = time.monotonic()
         for count, comment in enumerate(comments, start=1):
