@@ -145,13 +145,20 @@ def insert_rows(model: type[Model], rows: Sequence[dict]) -> None:
     execute(sql, [field.db_value(row[field.name]) for row in rows for field in fields])
 
 
-@functools.lru_cache(maxsize=64)
 def _inserting_rows(model: type[Model], count: int) -> tuple[str, list[Field]]:
     fields = model._meta.sorted_fields
-    columns = ", ".join(f'"{field.column_name}"' for field in fields)
-    values = "(" + ", ".join(["?"] * len(fields)) + ")"
-    return (f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES '  # noqa: S608
-            + ", ".join([values] * count), fields)
+    return rows_statement(model._meta.table_name,
+                          tuple(field.column_name for field in fields), count), fields
+
+
+@functools.lru_cache(maxsize=64)
+def rows_statement(table: str, columns: tuple[str, ...], count: int, tail: str = "") -> str:
+    """``INSERT INTO table (columns) VALUES (?, ...), ...`` for ``count`` rows, then ``tail``
+    (``ON CONFLICT ...``, ``RETURNING ...``): built once per shape, for ``execute``."""
+    values = "(" + ", ".join(["?"] * len(columns)) + ")"
+    names = ", ".join(f'"{column}"' for column in columns)
+    return (f'INSERT INTO "{table}" ({names}) VALUES '  # noqa: S608 - our names, ? for values
+            + ", ".join([values] * count) + (f" {tail}" if tail else ""))
 
 
 def connect_patiently(db: Database) -> None:

@@ -16,7 +16,6 @@ written, so memory stays flat however the file is ordered.
 
 from __future__ import annotations
 
-import functools
 import pickle
 import sqlite3
 from collections import Counter
@@ -24,7 +23,7 @@ from collections.abc import Iterable, Iterator
 from datetime import datetime, timedelta
 
 from .. import ranking
-from ..db import execute
+from ..db import execute, rows_statement
 from ..defences import fingerprint
 from ..models import DELETED, PUBLISHED, SPAM, Thread
 from ..thread_writes import open_thread, writing
@@ -45,17 +44,14 @@ _FOUND = ('SELECT "id", "root_id", "depth" FROM "comment" '
           'WHERE "import_source" = ? AND "import_id" = ?')
 
 
-@functools.cache  # a few sizes only (see _chunks), so the statements are built once each
-def _insert(rows: int) -> str:
-    one = "(" + ", ".join(["?"] * len(_COLUMNS)) + ")"
-    columns = ", ".join(f'"{column}"' for column in _COLUMNS)
-    return (f'INSERT INTO "comment" ({columns}) VALUES {", ".join([one] * rows)} '  # noqa: S608
-            'ON CONFLICT DO NOTHING RETURNING "id", "import_id"')
+def _inserting(rows: int) -> str:
+    return rows_statement("comment", _COLUMNS, rows,
+                          'ON CONFLICT DO NOTHING RETURNING "id", "import_id"')
 
 
 def _chunks(rows: list) -> Iterator[list]:
-    """The rows in INSERTs of ``LARGEST_INSERT`` rows, the rest in powers of two: few
-    distinct statements, each prepared once by the database driver's cache."""
+    """The rows in INSERTs of ``LARGEST_INSERT`` rows, the rest in powers of two: a few
+    statements of a few sizes, each built once (``rows_statement``)."""
     start, size = 0, LARGEST_INSERT
     while start < len(rows):
         while size > len(rows) - start:
@@ -170,7 +166,7 @@ class Writer:
         for chunk in _chunks(placed):
             parameters = [value for _, row in chunk for value in row]
             returned = {import_id: row_id for row_id, import_id
-                        in execute(_insert(len(chunk)), parameters).fetchall()}
+                        in execute(_inserting(len(chunk)), parameters).fetchall()}
             for n, row in chunk:
                 row_id = returned.get(row[-1])
                 if row_id is None:  # another run imported it meanwhile: its row is found
