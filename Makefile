@@ -71,6 +71,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/browser.py --self-contained --output bench/results/browser.md
 	$(BIN)/python bench/spam_wave.py
 	$(BIN)/python bench/imports.py
+	$(BIN)/python bench/import_isso.py
 
 ## bench-import: importing a 1,000,000-post Disqus export, and a 40,000-post one beside Isso;
 ## then Isso databases of 20,000 and 80,000 comments (rate, and how peak memory grows)

@@ -168,3 +168,32 @@ def test_memory_stays_flat_as_the_file_grows_however_it_is_ordered(tmp_path):
     peaks = [peak_memory(path, f"sqlite:///{tmp_path / f'{path.stem}-kommentar.db'}")
              for path in (small, big)]
     assert peaks[1] - peaks[0] < 12 * 1024**2, [f"{peak / 1e6:.0f} MB" for peak in peaks]
+
+
+def test_on_a_terminal_a_progress_line_shows_items_rate_and_time_left(tmp_path):
+    """Standard error on a terminal gets a progress line that rewrites itself; standard
+    output (a pipe here) gets only the summary, so scripts read it unchanged."""
+    path = many_comments(tmp_path / "comments.db", 3 * BATCH)
+    controller, terminal = os.openpty()
+    process = subprocess.Popen(import_command(path),
+                               env=command_env(f"sqlite:///{tmp_path / 'kommentar.db'}"),
+                               stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    shown = b""
+    while True:  # until the command closes its end of the terminal
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: nothing holds the terminal open any more
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(controller)
+    summary, _ = process.communicate(timeout=60)
+    assert process.returncode == 0
+    assert b"checking: " in shown
+    progress = [line for line in shown.decode().split("\r") if "importing:" in line]
+    assert progress, shown
+    assert all("/3000 comments, " in line and "/s, " in line and " s left" in line
+               for line in progress), progress
+    assert "importing:" not in summary and summary.startswith("imported 3000 comments")
