@@ -120,11 +120,33 @@ def _imports(db: Database) -> None:
     )
 
 
+def _outbox(db: Database) -> None:
+    """Version 5: the outbox, messages written with the event that caused them and sent
+    afterwards (webhook calls; mail)."""
+    outbox_message = _frozen_table(db, "outbox_message", {
+        "id": AutoField(),
+        "kind": CharField(max_length=20),
+        "event": CharField(max_length=40),
+        "destination": CharField(max_length=2100),
+        "headers": TextField(),
+        "payload": TextField(),
+        "state": CharField(max_length=10),
+        "attempts": IntegerField(),
+        "due": DateTimeField(null=True, index=True),
+        "give_up": DateTimeField(),
+        "last_error": TextField(null=True),
+        "created": DateTimeField(),
+        "sent": DateTimeField(null=True),
+    }, indexes=((("state", "created"), False),))
+    db.create_tables([outbox_message])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
     _listing_indexes,
     _imports,
+    _outbox,
     # Append new steps here; never edit a step that has shipped, and write every column,
     # table and index out in the step (``_frozen_table`` for a new table), never as today's
     # model field. Use playhouse.migrate's schema migrator for nullable columns and indexes;

@@ -1,4 +1,5 @@
-"""The stored things: accounts, threads, comments and votes.
+"""The stored things: accounts, threads, comments and votes, bans and the audit log, and the
+outbox of messages to send.
 
 Counts that every read needs (a thread's comment count, a comment's up and down
 votes and its rank) are kept on the row itself and recomputed inside the write
@@ -183,4 +184,32 @@ class AuditEntry(BaseModel):
     created = DateTimeField(default=utcnow, index=True)
 
 
-MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry]
+QUEUED, SENDING, SENT, FAILED = "queued", "sending", "sent", "failed"
+
+
+class OutboxMessage(BaseModel):
+    """One message to send (a webhook call; a mail), written in the transaction of the event
+    that caused it and sent by ``outbox`` afterwards. ``kind`` names its deliverer; what
+    ``destination``, ``headers`` and ``payload`` hold is that deliverer's business."""
+
+    id = AutoField()
+    kind = CharField(max_length=20)  # webhook | mail
+    event = CharField(max_length=40)  # what caused it: comment.published, ...
+    destination = CharField(max_length=2100)  # a webhook's URL; a mail's address
+    headers = TextField()  # JSON object: the message's own headers (webhook-id; a Subject)
+    payload = TextField()  # the body, as sent
+    state = CharField(max_length=10, default=QUEUED)  # queued | sending | sent | failed
+    attempts = IntegerField(default=0)
+    # The next attempt, or while a sender holds it the end of its lease; NULL once sent or
+    # failed, so the due ones are a range of this index.
+    due = DateTimeField(null=True, index=True)
+    give_up = DateTimeField()  # failed if not sent by then (2 days; restarted by a retry)
+    last_error = TextField(null=True)
+    created = DateTimeField(default=utcnow)
+    sent = DateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("state", "created"), False),)
+
+
+MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry, OutboxMessage]
