@@ -148,3 +148,75 @@ class QueryCounter:
 
     def __exit__(self, *exc):
         del self.database.execute_sql
+
+
+class Receiver:
+    """A webhook receiver on 127.0.0.1, served from a thread: it checks every call's signature
+    with the Standard Webhooks reference library (``standardwebhooks``), answers ``answer``,
+    and keeps each call as (headers, body, what the verification said)."""
+
+    def __init__(self, secret: str | None = None):
+        import threading
+
+        self.secret, self.answer, self.calls = secret, 204, []
+        self.arrived = threading.Condition()
+        self.port = 0
+        self.httpd = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    def start(self) -> Receiver:
+        """Listen (again, on the same port once it had one)."""
+        import http.server
+        import threading
+
+        receiver = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):  # noqa: N802 - http.server's naming
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.record(dict(self.headers), body)
+                self.send_response(receiver.answer)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.port = self.httpd.server_address[1]
+        threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        """Stop listening: calls meet a refused connection."""
+        if self.httpd is not None:
+            self.httpd.shutdown()
+            self.httpd.server_close()
+            self.httpd = None
+
+    def record(self, headers: dict, body: bytes) -> None:
+        from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+        verdict: object = None
+        if self.secret is not None:
+            try:
+                verdict = Webhook(self.secret).verify(body, headers)
+            except WebhookVerificationError as error:
+                verdict = error
+        with self.arrived:
+            self.calls.append((headers, body, verdict))
+            self.arrived.notify_all()
+
+    def wait_for(self, count: int, timeout: float = 30) -> list:
+        """The calls, once there are ``count`` of them (AssertionError after ``timeout``)."""
+        with self.arrived:
+            assert self.arrived.wait_for(lambda: len(self.calls) >= count, timeout), \
+                f"{len(self.calls)} of {count} webhook calls arrived in {timeout} s"
+            return list(self.calls)
+
+    def payloads(self) -> list:
+        """The JSON of every call so far."""
+        return [json.loads(body) for _, body, _ in self.calls]

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from peewee import fn
 from support import SITE, Api, QueryCounter
 
 import kommentar
@@ -19,7 +20,7 @@ from kommentar import create_app, moderation, privacy
 from kommentar.accounts import account_key
 from kommentar.cache import DocumentCache
 from kommentar.compress import Encoded
-from kommentar.models import Comment, Thread
+from kommentar.models import Comment, OutboxMessage, Thread
 from kommentar.thread_writes import UnnamedChange, writing
 
 POST = f"{SITE}/post"
@@ -105,6 +106,9 @@ UNSHOWN = {
     "migrations.migrate": "the schema; a step that rewrites comments must also raise versions",
     "restore.restore": "only into an empty database, which no worker has a document of",
     "download.backup": "an audit entry (the backup download's)",
+    "outbox.claim": "the outbox only: a sender's lease on messages",
+    "outbox.forget": "the outbox only: old messages",
+    "messages.retry": "the outbox and an audit entry",
 }
 
 
@@ -143,6 +147,44 @@ def test_a_write_that_changes_no_document_leaves_the_cached_one_right(api, setti
     _warm(api)
     UNSHOWN_WRITES[write](api, target)
     assert api.thread() == Api(create_app(settings).test_client()).thread()
+
+
+# The events each write queues for a webhook that listens to all of them (events.event_of);
+# a write that joins WRITES must say here what the world outside hears of it. Deleting an
+# account tells nobody: its comments go without a trace, and nothing of them is sent on.
+EVENTS = {
+    "post": ["comment.published"],
+    "reply": ["comment.published"],
+    "edit": [],
+    "delete": ["comment.deleted"],
+    "vote": [],
+    "moderator approve": ["comment.published"],
+    "moderator delete": ["comment.deleted"],
+    "moderator undo_delete": ["comment.published"],
+    "moderator spam": ["comment.deleted"],
+    "moderator pin": [],
+    "moderator unpin": [],
+    "lock": [],
+    "unlock": [],
+    "account deleted": [],
+    "account anonymised": [],
+}
+
+
+@pytest.mark.parametrize("write", WRITES)
+def test_each_write_queues_the_events_it_makes(settings, write):
+    hook = {"url": "http://127.0.0.1:9/never-called", "format": "slack"}
+    writer = Api(create_app({**settings, "webhooks": [hook]}).test_client())
+    target = _with_account(writer)
+    reader = Api(writer.client)
+    reader.comment("Someone else's comment.")
+    acting = reader if write == "vote" else writer
+    BEFORE.get(write, lambda *_: None)(acting, target)
+    last = OutboxMessage.select(fn.MAX(OutboxMessage.id)).scalar()
+    WRITES[write](acting, target)
+    queued = OutboxMessage.select().where(OutboxMessage.id > last).order_by(OutboxMessage.id)
+    assert [message.event for message in queued] == EVENTS[write]
+    assert set(EVENTS) == set(WRITES)
 
 
 def _domain_writes() -> set[str]:

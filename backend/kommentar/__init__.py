@@ -20,6 +20,7 @@ from . import (
     migrations,
     ratelimits,
     static,
+    webhooks,
 )
 from . import config as settings
 from .api.request import client_key
@@ -57,6 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     migrations.init_app(app)
+    webhooks.init_app(app)
     compress.init_app(app)  # first registered, so it runs last, on the finished response
     errors.init_app(app)
     cors.init_app(app)

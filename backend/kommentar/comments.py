@@ -178,6 +178,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
                           ip_hash=author.ip_hash, status=status, spam_reason=reason,
                           fingerprint=print_)
         insert(comment)
+        changes.moved(comment.id, None, status)
         if status == PUBLISHED:
             changes.add(thread_id)
         else:
@@ -238,6 +239,7 @@ def delete(comment_id: int, author: Author, policy: Policy, edit_grant: int | No
         # starts the purge clock.
         Comment.update(status=DELETED, status_changed=utcnow()) \
             .where(Comment.id == comment.id).execute()
+        changes.moved(comment.id, comment.status, DELETED)
         changes.recount([comment.thread_id])
 
 

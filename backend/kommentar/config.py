@@ -17,6 +17,7 @@ from typing import Any
 
 from limits import parse_many
 
+from . import webhooks
 from .errors import KommentarError
 from .urls import normalise_origin
 
@@ -167,6 +168,8 @@ SETTINGS: tuple[Setting, ...] = (
             "seconds of inactivity after which an admin session ends"),
     Setting("admin_absolute_limit", 12 * 3600, _int,
             "seconds after sign-in at which an admin session ends regardless"),
+    Setting("webhooks", (), webhooks.parse,
+            "receivers of comment events: a list of { url, secret, events, format } tables"),
     Setting("trusted_proxies", 0, _int,
             "reverse proxies in front that set X-Forwarded-For (0: use the socket address)"),
     Setting("ratelimit", True, _bool, "rate limiting on or off"),

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 
 from peewee import Database, DatabaseProxy, Field, Model, OperationalError, PostgresqlDatabase
@@ -116,6 +116,21 @@ def execute(sql: str, params: Sequence[object] = ()):
 @functools.cache
 def _for_postgres(sql: str) -> str:
     return sql.replace("?", "%s")  # our statements carry no "?" and no "%" of their own
+
+
+CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's parameter limits
+
+
+def batches(ids: Iterable[int]) -> list[list[int]]:
+    """The distinct ids in order, ``CHUNK`` at a time (peewee's ``chunked`` pads every batch
+    to ``CHUNK`` and trims it again, which costs more than a one-row write)."""
+    ordered = sorted(set(ids))
+    return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
+
+
+def placeholders(count: int) -> str:
+    """``?, ?, ...``: ``count`` placeholders, for an IN list in an ``execute`` statement."""
+    return ", ".join(["?"] * count)
 
 
 def insert(row: Model) -> None:

@@ -79,6 +79,13 @@ def _selected(selection: list[int] | Filter, action: str):
     return Comment.id.in_(ids), target, "ids: " + ", ".join(map(str, ids))
 
 
+# What an action's comments were before it, for their events (``Changes.moved``), where the
+# row no longer says: approve lifts pending and spam comments alike (comment.published
+# either way), spam takes published and pending ones alike (comment.deleted either way).
+# A deletion keeps the status it ended in status_before; an undo comes from DELETED.
+_BEFORE = {"approve": PENDING, "spam": PUBLISHED, "undo_delete": DELETED}
+
+
 def _change(action: str, reason: str, now: datetime, undo_window: timedelta):
     """The (SET values, extra condition) of an action: only comments it would change."""
     if action == "approve":
@@ -133,12 +140,15 @@ def act(actor: User | None, action: str, selection: list[int] | Filter, reason: 
         if action == "spam":
             _hold(where, actor, reason, now)
         changed = list(Comment.update(values).where(where & changes)
-                       .returning(Comment.id, Comment.thread).tuples())
-        threads = {thread for _, thread in changed}
+                       .returning(Comment.id, Comment.thread, Comment.status,
+                                  Comment.status_before).tuples())
+        threads = {thread for _, thread, _, _ in changed}
         if action in ("pin", "unpin"):  # only the order changes
             written.touch(threads)
         else:
             written.recount(threads)
+            for comment_id, _, status, status_before in changed:
+                written.moved(comment_id, _BEFORE.get(action, status_before), status)
         if reason:
             detail += f"; reason: {reason}"
         record(actor, action, target, f"{detail}; changed: {len(changed)}")

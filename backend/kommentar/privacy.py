@@ -14,11 +14,11 @@ from datetime import timedelta
 from peewee import chunked
 
 from .accounts import MAX_PASSWORD, account_key, password_matches
-from .db import database, is_postgres
+from .db import CHUNK, database, is_postgres
 from .errors import Invalid, Unauthorized
 from .holds import ADDRESS
 from .models import DELETED, AuditEntry, Ban, Comment, Thread, User, Vote, utcnow
-from .thread_writes import CHUNK, remove_leaf_first, tally, writing
+from .thread_writes import remove_leaf_first, tally, writing
 
 CHOICES = ("delete", "anonymise")
 ANONYMOUS_NAME = "deleted user"  # what an anonymised comment shows in place of the author

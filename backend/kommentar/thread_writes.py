@@ -10,6 +10,10 @@ not a stale thread later. A new published comment adds one to its thread's count
 (``Changes.add``) instead of recounting the thread, so a post costs the same on a
 thread of ten comments as on one of ten thousand.
 
+A write that moves a comment's status says so too (``Changes.moved``): the events that
+makes (``events``) become outbox messages on the same way out, so a committed write's
+webhooks are queued with it and a rolled-back one queues none.
+
 Posts and votes are the hot writes: their statements here are written as SQL
 (``db.execute``) rather than built by peewee on every call.
 """
@@ -21,11 +25,10 @@ from contextlib import contextmanager
 
 from peewee import SQL, Expression, fn
 
-from . import ranking
-from .db import database, execute, is_postgres
+from . import ranking, webhooks
+from .db import batches, database, execute, is_postgres, placeholders
+from .events import event_of
 from .models import PUBLISHED, Comment, Thread, utcnow
-
-CHUNK = 500  # ids per IN list: far below SQLite's and PostgreSQL's parameter limits
 
 # The statements of every post and vote, written out: peewee takes longer to build them than
 # the database takes to run them. Adding to a count is exact under concurrent writers: SQLite
@@ -44,21 +47,16 @@ _TALLY = ('SELECT "comment"."id", "comment"."imported_up" + COUNT("vote"."id") F
 _SET_TALLY = 'UPDATE "comment" SET "up" = ?, "down" = ?, "score" = ? WHERE "id" = ?'
 
 
-def _batches(ids: Iterable[int]) -> list[list[int]]:
-    """The distinct ids in order, ``CHUNK`` at a time (peewee's ``chunked`` pads every batch
-    to ``CHUNK`` and trims it again, which costs more than a one-row write)."""
-    ordered = sorted(set(ids))
-    return [ordered[start:start + CHUNK] for start in range(0, len(ordered), CHUNK)]
-
-
 class Changes:
-    """The threads one write changed: whose counts may have moved, and whose documents did."""
+    """The threads one write changed (whose counts may have moved, and whose documents did),
+    and the events of the comments whose status it moved."""
 
     def __init__(self) -> None:
         self.counted: set[int] = set()
         self.shown: set[int] = set()
         self.added: dict[int, int] = {}
         self.named = False
+        self.events: list[tuple[str, int]] = []
 
     def recount(self, thread_ids: Iterable[int]) -> None:
         """These threads gained or lost published comments (their documents changed too)."""
@@ -75,6 +73,13 @@ class Changes:
         self.shown.update(thread_ids)
         self.named = True
 
+    def moved(self, comment_id: int, before: str | None, after: str) -> None:
+        """This comment's status moved from ``before`` (None: the comment is new) to
+        ``after``; the event that is, if any, is queued for whoever listens."""
+        event = event_of(before, after)
+        if event is not None:
+            self.events.append((event, comment_id))
+
 
 class UnnamedChange(RuntimeError):
     """A write under ``writing()`` ended without saying which threads it changed."""
@@ -85,7 +90,7 @@ def writing() -> Iterator[Changes]:
     """The transaction of a write to comments, votes or threads (``BEGIN IMMEDIATE`` on
     SQLite). The write says which threads it changed on the ``Changes`` it is given; on the
     way out their counts are brought up to date (recounted, or added to for new comments)
-    and their versions raised, inside the same transaction."""
+    and their versions raised, and its events queued, inside the same transaction."""
     with database.atomic():
         changes = Changes()
         yield changes
@@ -96,6 +101,8 @@ def writing() -> Iterator[Changes]:
             if thread_id not in changes.counted:
                 execute(_ADD, (added, thread_id))
         _touch(changes.shown - changes.counted - changes.added.keys())
+        if changes.events:
+            webhooks.queue(changes.events)
 
 
 def _recount(thread_ids: set[int]) -> None:
@@ -109,7 +116,7 @@ def _recount(thread_ids: set[int]) -> None:
         return  # before building the count, which costs a vote more than its statements
     published = (Comment.select(fn.COUNT(Comment.id))
                  .where((Comment.thread == Thread.id) & (Comment.status == PUBLISHED)))
-    for batch in _batches(thread_ids):
+    for batch in batches(thread_ids):
         if is_postgres():
             list(Thread.select(Thread.id).where(Thread.id.in_(batch)).order_by(Thread.id)
                  .for_update("FOR NO KEY UPDATE"))  # compatible with the FK's KEY SHARE
@@ -118,12 +125,8 @@ def _recount(thread_ids: set[int]) -> None:
 
 
 def _touch(thread_ids: set[int]) -> None:
-    for batch in _batches(thread_ids):
-        execute(_TOUCH.format(ids=_placeholders(len(batch))), batch)
-
-
-def _placeholders(count: int) -> str:
-    return ", ".join(["?"] * count)
+    for batch in batches(thread_ids):
+        execute(_TOUCH.format(ids=placeholders(len(batch))), batch)
 
 
 def open_thread(key: str, url: str, title: str) -> tuple[int, bool]:
@@ -142,9 +145,9 @@ def tally(comment_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
 
     The caller holds the comments' row locks on PostgreSQL, so the tally stays exact."""
     tallies: dict[int, tuple[int, int]] = {}
-    for batch in _batches(comment_ids):
+    for batch in batches(comment_ids):
         found = {comment: (up, down) for comment, up, down in
-                 execute(_TALLY.format(ids=_placeholders(len(batch))), batch).fetchall()}
+                 execute(_TALLY.format(ids=placeholders(len(batch))), batch).fetchall()}
         for comment_id in batch:
             tallies[comment_id] = found.get(comment_id, (0, 0))
             store_tally(comment_id, *tallies[comment_id])
