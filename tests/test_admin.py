@@ -173,12 +173,13 @@ def test_signing_out_ends_the_session(moderator, client):
 
 PAGES = ["/admin", "/admin/", "/admin/comments", "/admin/comments?status=spam&ip=ab",
          "/admin/threads/1", "/admin/users/1", "/admin/audit", "/admin/backup",
-         "/admin/no/such/page"]
+         "/admin/outbox", "/admin/outbox?state=failed", "/admin/no/such/page"]
 FORMS = [("/admin/comments/act", {"do": "spam:1"}),
          ("/admin/comments/act", {"do": "delete", "scope": "filter", "status": "published"}),
          ("/admin/bans", {"target": "ip:abc", "duration": "forever"}),
          ("/admin/bans/lift", {"target": "ip:abc"}),
          ("/admin/threads/1/lock", {"locked": "1"}),
+         ("/admin/outbox/retry", {"id": "all"}),
          ("/admin/logout", {}),
          ("/admin/audit", {})]
 
@@ -397,7 +398,8 @@ def test_overview_shows_the_figures_and_busiest_threads(moderator, client):
     page = moderator.open("/admin")
     figures = dict((label, int(n)) for n, label in re.findall(
         r'class="figure">(\d+)</span> ([a-z ]+)</a>', page))
-    assert figures == {"comments today": 3, "waiting for approval": 0, "held as spam": 1}
+    assert figures == {"comments today": 3, "waiting for approval": 0, "held as spam": 1,
+                       "mail and webhooks queued": 0}
     assert page.index(f"{SITE}/busy") < page.index(f"{SITE}/quiet")
     assert '/admin/threads/1"' in page
 

@@ -5,8 +5,8 @@ This module owns the blueprint and what every admin request goes through: the si
 gate (GET without a session goes to the sign-in page, anything else is 403), the CSRF
 check on every POST, the security headers, and error pages in HTML (the API's JSON
 error handlers answer everywhere else). The pages are in ``pages``, the form posts
-in ``actions``, signing in and out in ``signin``, the backup download in ``download``; the
-domain work is ``moderation``'s.
+in ``actions``, signing in and out in ``signin``, the backup download in ``download``, the
+outbox's page in ``messages``; the domain work is ``moderation``'s and ``outbox``'s.
 """
 
 from __future__ import annotations
@@ -155,4 +155,4 @@ def init_app(app) -> None:
     app.after_request(_secure_headers)
 
 
-from . import actions, download, pages, signin  # noqa: E402, F401 - their routes join bp
+from . import actions, download, messages, pages, signin  # noqa: E402, F401 - their routes join bp

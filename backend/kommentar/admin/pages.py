@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from .. import review
+from .. import outbox, review
 from ..accounts import account_key
 from ..errors import NotFound
 from ..holds import active_hold, address_key
@@ -102,7 +102,8 @@ def _page_of(selection: review.Filter | None) -> Listing:
 @bp.get("")
 def overview():
     """Comments today, the queue, the spam, and the busiest threads."""
-    return render_template("admin/overview.html", stats=review.overview())
+    return render_template("admin/overview.html", stats=review.overview(),
+                           outbox=outbox.counts())
 
 
 @bp.get("/")
