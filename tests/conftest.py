@@ -286,9 +286,10 @@ class Server:
             self.crash()
 
 
-def launch_server(folder: Path, origins: str = SITE, workers: int = 1, **settings) -> Server:
-    """Start ``kommentar serve`` on a free port with the given settings (environment variables),
-    its database and log in ``folder``; the caller stops it."""
+def launch_server(folder: Path, origins: str = SITE, workers: int = 1, args: tuple = (),
+                  **settings) -> Server:
+    """Start ``kommentar serve`` on a free port with the given settings (environment variables)
+    and further options ``args``, its database and log in ``folder``; the caller stops it."""
     port = free_port()
     env = {**os.environ,
            "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
@@ -302,7 +303,7 @@ def launch_server(folder: Path, origins: str = SITE, workers: int = 1, **setting
     with open(log, "wb") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "kommentar.cli", "serve", "--port", str(port),
-             "--workers", str(workers)],
+             "--workers", str(workers), *args],
             env=env, stdout=output, stderr=subprocess.STDOUT, cwd=folder,
             start_new_session=True)  # its own process group: crash() reaches the workers
     server = Server(f"http://127.0.0.1:{port}", process, env, log)
@@ -320,8 +321,8 @@ def start_server(tmp_path):
     each is stopped when the test ends."""
     started: list[Server] = []
 
-    def start(origins: str = SITE, workers: int = 1, **settings) -> Server:
-        server = launch_server(tmp_path, origins, workers, **settings)
+    def start(origins: str = SITE, workers: int = 1, args: tuple = (), **settings) -> Server:
+        server = launch_server(tmp_path, origins, workers, args, **settings)
         started.append(server)
         return server
 

@@ -153,13 +153,18 @@ class QueryCounter:
 class Receiver:
     """A webhook receiver on 127.0.0.1, served from a thread: it checks every call's signature
     with the Standard Webhooks reference library (``standardwebhooks``), answers ``answer``,
-    and keeps each call as (headers, body, what the verification said)."""
+    and keeps each call as (headers, body, what the verification said).
+
+    ``hold``, an event, keeps every answer back until it is set; ``together``, a barrier,
+    answers the first calls only once that many are waiting at the same time."""
 
     def __init__(self, secret: str | None = None):
         import threading
 
         self.secret, self.answer, self.calls = secret, 204, []
         self.arrived = threading.Condition()
+        self.hold: threading.Event | None = None
+        self.together: threading.Barrier | None = None
         self.port = 0
         self.httpd = None
 
@@ -181,9 +186,13 @@ class Receiver:
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 receiver.record(dict(self.headers), body)
-                self.send_response(receiver.answer)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
+                receiver.wait_to_answer()
+                try:
+                    self.send_response(receiver.answer)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                except OSError:
+                    pass  # the sender is gone (a test killed it)
 
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = self.httpd.server_address[1]
@@ -196,6 +205,17 @@ class Receiver:
             self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None
+
+    def wait_to_answer(self) -> None:
+        import threading
+
+        if self.together is not None:
+            try:
+                self.together.wait()
+            except threading.BrokenBarrierError:
+                pass  # timed out: the test sees too few calls at once
+        if self.hold is not None:
+            self.hold.wait(60)
 
     def record(self, headers: dict, body: bytes) -> None:
         from standardwebhooks.webhooks import Webhook, WebhookVerificationError

@@ -1,4 +1,4 @@
-"""The ``kommentar`` command: write a config, migrate, serve, and make accounts."""
+"""The ``kommentar`` command: write a config, migrate, serve, deliver, and make accounts."""
 
 from __future__ import annotations
 
@@ -93,13 +93,17 @@ def migrate(config_path: str | None) -> None:
 @click.option("--threads", default=4, show_default=True, type=int, help="Threads per process.")
 @click.option("--access-log/--no-access-log", default=True, show_default=True,
               help="A line per request on standard output (a proxy in front may log already).")
+@click.option("--deliver/--no-deliver", default=True, show_default=True,
+              help="Send the outbox's messages from a background process; --no-deliver where "
+              "`kommentar deliver` runs on its own.")
 @click.pass_obj
 def serve(config_path: str | None, host: str, port: int, workers: int, threads: int,
-          access_log: bool) -> None:
-    """Migrate the schema, then serve with gunicorn."""
+          access_log: bool, deliver: bool) -> None:
+    """Migrate the schema, then serve with gunicorn (and deliver the outbox's messages)."""
     from gunicorn.app.base import BaseApplication
 
     app = _app(config_path)  # created (and migrated) once, before the workers fork
+    deliverer = Deliverer(config_path)
 
     class Server(BaseApplication):
         def load_config(self):
@@ -115,11 +119,69 @@ def serve(config_path: str | None, host: str, port: int, workers: int, threads: 
             # gunicorn's control socket is one path per user (~/.gunicorn/gunicorn.ctl): a
             # second server on the machine would take it over from the first. Nothing uses it.
             self.cfg.set("control_socket_disable", True)
+            if deliver:  # one process beside the workers, so nothing is sent twice
+                self.cfg.set("when_ready", deliverer.start)
+                self.cfg.set("on_exit", deliverer.stop)
 
         def load(self):
             return app
 
     Server().run()
+
+
+class Deliverer:
+    """``kommentar deliver`` as ``serve``'s child: started once gunicorn listens, stopped when
+    it exits, and ending by itself if the server is killed (``--parent``)."""
+
+    def __init__(self, config_path: str | None):
+        self.config_path = config_path
+        self.process = None
+
+    def start(self, _arbiter) -> None:
+        """Start the delivery process (gunicorn's ``when_ready``)."""
+        import subprocess
+
+        config = ["--config", self.config_path] if self.config_path else []
+        self.process = subprocess.Popen([sys.executable, "-m", "kommentar.cli", *config,  # noqa: S603 - ours
+                                         "deliver", "--parent", str(os.getpid())])
+
+    def stop(self, _arbiter) -> None:
+        """Let it finish the message at hand, and end it (gunicorn's ``on_exit``)."""
+        import subprocess
+
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+@main.command()
+@click.option("--once", is_flag=True, help="Send what is due now, then exit.")
+@click.option("--parent", type=int, hidden=True, help="Stop once this process is gone.")
+@click.pass_obj
+def deliver(config_path: str | None, once: bool, parent: int | None) -> None:
+    """Send the outbox's messages (webhook calls), retrying those that fail, until stopped.
+
+    `serve` runs this in the background unless given --no-deliver. Any number may run on one
+    database, on any number of machines: each message goes out once."""
+    import logging
+    import signal
+    import threading
+
+    from . import db, outbox
+
+    app = _app(config_path)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s [deliver] %(message)s")
+    if once:
+        with db.database.connection_context():
+            click.echo(outbox.deliver_due(app.config).summary())
+        return
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    outbox.run(app.config, stop, lambda: parent is None or os.getppid() == parent)
 
 
 # --- moderation: admin accounts, pruning and purging --------------------------------------------
