@@ -19,7 +19,7 @@ from dataclasses import replace
 import pytest
 from support import SITE, QueryCounter, app_settings
 
-from kommentar import comments, threads
+from kommentar import comments, outbox, threads
 from kommentar.backup.export import Export, save
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
@@ -40,7 +40,7 @@ from kommentar.models import (
     utcnow,
 )
 
-TABLES = {"comment", "thread", "vote", "ban", "user"}
+TABLES = {"comment", "thread", "vote", "ban", "user", "outbox_message"}
 HOT = f"{SITE}/hot"  # the busy thread the tests read
 TOP_LEVEL = 1200  # top-level comments in it; as many replies again
 OTHER_THREADS = 300  # each with 4 top-level comments and 4 replies
@@ -296,6 +296,30 @@ def test_an_import_looks_up_through_indexes(seeded):
     statements = recorder.reads()
     assert sum('"import_source" = ' in sql for sql, _ in statements) == 4  # the plan's, 3 found
     assert_indexed(statements)
+def test_the_outbox_is_polled_claimed_and_listed_through_indexes(seeded):
+    """A sender looks for due messages every second, claims a batch, and records each outcome;
+    the admin page lists a state's messages, newest first; old ones are forgotten: all by
+    index, among thousands of messages sent before."""
+    now = utcnow()
+    with database.atomic():
+        outbox.queue((("webhook", "comment.published", "http://127.0.0.1:9/", {}, "{}")
+                     for _ in range(3000)), now)
+        database.execute_sql('UPDATE "outbox_message" SET "state" = %s, "due" = NULL '
+                             'WHERE "id" %% 100 <> 0' if is_postgres() else
+                             'UPDATE "outbox_message" SET "state" = ?, "due" = NULL '
+                             'WHERE "id" % 100 <> 0', ["sent"])
+    database.execute_sql("ANALYZE")
+    with Recorder() as recorder:
+        assert outbox.is_due(now)
+        [first, *_] = outbox.claim(now)
+        outbox.retry([first.id])  # not failed: changes nothing, but plans the same
+        outbox.listing("queued", 1, 50)
+        outbox.listing("sent", 2, 50)
+        outbox.forget(now)
+    assert_indexed(recorder.reads())
+    assert not [step for sql, params in recorder.reads() for step in _sorts(sql, params)]
+
+
 # --- export and merge --------------------------------------------------------------------------
 
 def test_an_export_and_a_merge_of_it_look_up_through_indexes(seeded, tmp_path):

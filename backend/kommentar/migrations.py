@@ -132,12 +132,12 @@ def _outbox(db: Database) -> None:
         "payload": TextField(),
         "state": CharField(max_length=10),
         "attempts": IntegerField(),
-        "due": DateTimeField(null=True, index=True),
+        "due": DateTimeField(null=True),
         "give_up": DateTimeField(),
         "last_error": TextField(null=True),
         "created": DateTimeField(),
         "sent": DateTimeField(null=True),
-    }, indexes=((("state", "created"), False),))
+    }, indexes=((("due", "id"), False), (("state", "created", "id"), False)))
     db.create_tables([outbox_message])
 
 

@@ -201,15 +201,16 @@ class OutboxMessage(BaseModel):
     state = CharField(max_length=10, default=QUEUED)  # queued | sending | sent | failed
     attempts = IntegerField(default=0)
     # The next attempt, or while a sender holds it the end of its lease; NULL once sent or
-    # failed, so the due ones are a range of this index.
-    due = DateTimeField(null=True, index=True)
+    # failed, so the due ones are a range of its index.
+    due = DateTimeField(null=True)
     give_up = DateTimeField()  # failed if not sent by then (2 days; restarted by a retry)
     last_error = TextField(null=True)
     created = DateTimeField(default=utcnow)
     sent = DateTimeField(null=True)
 
     class Meta:
-        indexes = ((("state", "created"), False),)
+        # The queue in the order it is sent; each state's messages newest first.
+        indexes = ((("due", "id"), False), (("state", "created", "id"), False))
 
 
 MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry, OutboxMessage]

@@ -49,7 +49,7 @@ _COLUMNS = ("kind", "event", "destination", "headers", "payload", "state", "atte
 _DUE = 'SELECT 1 FROM "outbox_message" WHERE "due" <= ? LIMIT 1'
 _CLAIM = ('UPDATE "outbox_message" SET "state" = ?, "attempts" = "attempts" + 1, "due" = ? '
           'WHERE "id" IN (SELECT "id" FROM "outbox_message" WHERE "due" <= ? '
-          'ORDER BY "due" LIMIT ?{lock}) RETURNING "id", "kind", "event", "destination", '
+          'ORDER BY "due", "id" LIMIT ?{lock}) RETURNING "id", "kind", "event", "destination", '
           '"headers", "payload", "attempts", "give_up"')
 # Only while the claim is still this sender's: the same attempt, not yet finished.
 _FINISH = ('UPDATE "outbox_message" SET "state" = ?, "due" = ?, "sent" = ?, '
@@ -234,14 +234,18 @@ def counts() -> dict[str, int]:
 
 
 def listing(state: str, page: int, per_page: int) -> tuple[list[OutboxMessage], int]:
-    """One page of the messages in a state (``queued`` includes those being sent), newest
-    first, without their payloads: (messages, how many in all)."""
-    states = (QUEUED, SENDING) if state == QUEUED else (state,)
-    where = OutboxMessage.state.in_(states)
+    """One page of the messages in a state, without their payloads: the queued ones (those
+    being sent too) in the order they go out, the sent and failed ones newest first;
+    (messages, how many in all)."""
+    if state == QUEUED:
+        where = OutboxMessage.due.is_null(False)
+        order = (OutboxMessage.due, OutboxMessage.id)
+    else:
+        where = OutboxMessage.state == state
+        order = (OutboxMessage.created.desc(), OutboxMessage.id.desc())
     fields = [getattr(OutboxMessage, name) for name in
               ("id", "kind", "event", "destination", "state", "attempts", "due", "give_up",
                "last_error", "created", "sent")]
-    rows = list(OutboxMessage.select(*fields).where(where)
-                .order_by(OutboxMessage.created.desc(), OutboxMessage.id.desc())
+    rows = list(OutboxMessage.select(*fields).where(where).order_by(*order)
                 .paginate(page, per_page))
     return rows, OutboxMessage.select().where(where).count()

@@ -18,7 +18,8 @@ STATES = {QUEUED: "Queued", SENT: "Sent", FAILED: "Failed"}
 
 @bp.get("/outbox")
 def messages():
-    """One state's messages, newest first, with the count of each state."""
+    """One state's messages (queued ones in the order they go out, others newest first),
+    with the count of each state."""
     state = request.args.get("state", QUEUED)
     if state not in STATES:
         state = QUEUED
