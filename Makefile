@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTANCE := instance
 CONFIG := $(INSTANCE)/kommentar.toml
 
-.PHONY: run test test-python test-widget lint build check-embed bench bench-import bench-quick bench-moderation fuzz clean
+.PHONY: run test test-python test-widget lint build check-embed bench bench-import bench-quick bench-moderation bench-webhooks fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,11 +65,12 @@ fuzz: $(BIN)/.installed
 
 ## bench: Kommentar against Isso 0.14 and a bare-Flask ceiling over HTTP with wrk, the mixed
 ## load, a 1,000,000-comment database (SQLite, PostgreSQL if reachable), then the moderation
-## benchmark; about half an hour. The table goes to bench/results/latest.md and <date>.md
+## and webhook benchmarks; about half an hour. The table goes to bench/results/latest.md and <date>.md
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/browser.py --self-contained --output bench/results/browser.md
 	$(BIN)/python bench/spam_wave.py
+	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/import_isso.py
 
@@ -86,6 +87,10 @@ bench-quick: $(BIN)/.installed
 ## bench-moderation: how long clearing a 1,000-comment spam wave takes (SQLite, and PostgreSQL)
 bench-moderation: $(BIN)/.installed
 	$(BIN)/python bench/spam_wave.py
+
+## bench-webhooks: posts with no webhook, with one delivered meanwhile, and with one only queued
+bench-webhooks: $(BIN)/.installed
+	$(BIN)/python bench/webhooks.py
 
 clean:
 	rm -rf $(VENV) node_modules $(INSTANCE) .pytest_cache .ruff_cache
