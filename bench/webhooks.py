@@ -4,10 +4,12 @@ Three Kommentar servers on copies of one seeded SQLite database, as ``run.py`` s
 one without webhooks; one with a webhook for every event, to a receiver in this process
 that answers at once, whose background deliverer sends each post's call while wrk posts;
 and the same with its deliverer off (``--no-deliver``), so the calls are only queued.
-wrk drives each with ``run.py``'s post scenario, the runs interleaved, the medians kept.
-A post with a webhook writes one outbox row more in its transaction and waits for no
-receiver, so "queued only" shows the write path's cost; "delivered meanwhile" adds the
-deliverer's work (an HTTP call and a small transaction per post) on the same cores.
+wrk drives each with ``run.py``'s post scenario, the runs interleaved, the medians kept;
+before each run the deliverer has sent everything the runs before it queued, so no run
+pays for another's deliveries. A post with a webhook writes one outbox row more in its
+transaction and waits for no receiver, so "queued only" shows the write path's cost;
+"delivered meanwhile" adds the deliverer's work (an HTTP call and a small transaction
+per post) on the same cores.
 
     .venv/bin/python bench/webhooks.py [--seconds 10] [--repeats 3]
 """
@@ -19,17 +21,20 @@ import base64
 import http.server
 import secrets
 import shutil
+import sqlite3
+import statistics
 import tempfile
 import threading
+import time
 from contextlib import ExitStack
 from pathlib import Path
 
 import corpus
+import load
 import report
 import scenarios
 import seed
 import servers
-from measure import Bench
 
 
 class Sink(http.server.BaseHTTPRequestHandler):
@@ -51,6 +56,15 @@ SERVERS = {"off": "no webhooks", "delivered": "webhook, delivered meanwhile",
            "queued": "webhook, queued only"}
 
 
+def drained(database: Path) -> None:
+    """Wait until the deliverer of the server on ``database`` has nothing left to send."""
+    with sqlite3.connect(database) as connection:
+        while connection.execute('SELECT COUNT(*) FROM "outbox_message" '
+                                 'WHERE "due" IS NOT NULL').fetchone()[0]:
+            time.sleep(0.2)
+    connection.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=10, help="length of one wrk run")
@@ -67,7 +81,6 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="kommentar-bench-webhooks-") as scratch, \
             ExitStack() as stack:
         folder = Path(scratch)
-        bench = Bench(args, wrk, folder)
         plan = corpus.build(corpus.small_sizes())
         seed.seed(f"sqlite:///{folder / 'off.db'}", plan)
         runs = {}
@@ -83,18 +96,29 @@ def main() -> None:
             if name == "queued":
                 command.append("--no-deliver")
             base = stack.enter_context(servers.serving(name, command, folder, ready))
-            runs["post", label] = (base, scenarios.load(scenarios.Kommentar(plan), "post"))
-        rows = bench.measure(["post"], runs)["post"]
+            runs[label] = (base, scenarios.load(scenarios.Kommentar(plan), "post"))
+        results: dict[str, list] = {label: [] for label in runs}
+        for repeat in range(args.repeats):
+            for label, (base, posts) in runs.items():
+                drained(folder / "delivered.db")
+                result = load.run(wrk, base, posts, seconds=args.seconds,
+                                  connections=args.connections, threads=args.wrk_threads,
+                                  timeout=60, salt=repeat + 1)  # unique per server
+                load.settle(base)
+                results[label].append(result)
+                print(f"  {label:<30} run {repeat + 1}/{args.repeats}: "
+                      f"{report.number(result.rps):>7} req/s  p50 {report.number(result.p50)} ms"
+                      f"  p99 {report.number(result.p99)} ms  {result.failed} failed", flush=True)
+        drained(folder / "delivered.db")
     sink.shutdown()
     print("\n| post | req/s | p50 ms | p99 ms |\n|---|---:|---:|---:|")
-    for name, summary in rows.items():
-        print(f"| {name} | {report.number(summary.rps)} | {report.number(summary.p50)} | "
-              f"{report.number(summary.p99)} |")
-    print(f"\n{Sink.calls:,} webhook calls received during the runs; "
-          f"{report.machine()}; {args.workers} workers x {args.threads} threads, "
-          f"wrk {args.connections} connections, {args.repeats} x {args.seconds:g} s each")
-    for note in bench.notes:
-        print(f"- {note}")
+    for label, found in results.items():
+        print(f"| {label} | {report.number(statistics.median(r.rps for r in found))} | "
+              f"{report.number(statistics.median(r.p50 for r in found))} | "
+              f"{report.number(statistics.median(r.p99 for r in found))} |")
+    print(f"\n{Sink.calls:,} webhook calls received; {report.machine()}; {args.workers} "
+          f"workers x {args.threads} threads, wrk {args.connections} connections, "
+          f"{args.repeats} x {args.seconds:g} s each")
 
 
 if __name__ == "__main__":
