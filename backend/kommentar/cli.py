@@ -319,6 +319,7 @@ def purge_ip_hashes(config_path: str | None, retention: timedelta | None) -> Non
     click.echo(f"cleared {purged.comments} comment and {purged.votes} vote IP hashes{kept}; "
                f"removed {purged.bans} ended IP bans")
 
+
 def _mapping(ctx, param, values) -> tuple[tuple[str, str], ...]:
     from .errors import KommentarError
     from .imports.plan import prefix
