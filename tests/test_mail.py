@@ -10,7 +10,11 @@ import email
 import json
 import re
 import socket
+import subprocess
+import sys
+import tomllib
 from email.headerregistry import Address
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -23,6 +27,7 @@ from kommentar.cli import main
 from kommentar.config import ConfigError
 from kommentar.mail import POLICY, Mailer, MailError
 
+ROOT = Path(__file__).resolve().parents[1]
 READER = "reader@example.org"
 PASSWORD = "correct horse battery staple"  # noqa: S105 - a test server's
 USERS = {"kommentar": PASSWORD}
@@ -259,6 +264,33 @@ def test_mail_test_with_a_bad_setting_names_it(mail_test):
     result = mail_test(READER, smtp_host="127.0.0.1", mail_from=MAIL_FROM)
     assert result.exit_code == 1
     assert result.output.startswith("Error: public_url is not set: mail is on (smtp_host)")
+
+
+# --- make run's mail catcher -------------------------------------------------------------
+
+def test_make_runs_mail_goes_to_the_catcher_which_prints_it():
+    makefile = (ROOT / "Makefile").read_text()
+    block = makefile.split("define MAIL_CATCHER\n", 1)[1].split("endef", 1)[0]
+    settings = {**tomllib.loads(block), "smtp_port": free_port()}  # make run's, on a free port
+    with subprocess.Popen([sys.executable, str(ROOT / "examples" / "mailcatcher.py"),
+                           "--port", str(settings["smtp_port"])],
+                          stdout=subprocess.PIPE, text=True) as catcher:
+        try:
+            assert catcher.stdout.readline().startswith("mail catcher: ")  # it listens
+            sender = mailer(**settings)
+            answer = sender.send(sender.message(
+                f"Jørgen <{READER}>", "Svar på din kommentar",
+                "Hej Jørgen,\n\nder er et svar.\n", "<p>Hej</p>"))
+            printed = [catcher.stdout.readline() for _ in range(10)]
+        finally:
+            catcher.terminate()
+    assert answer == "250 Caught and printed by the mail catcher"
+    assert "".join(printed) == (
+        f"\n--- mail caught: to {READER} {'-' * 30}\n"
+        "From: Kommentar <kommentar@localhost>\n"
+        f"To: Jørgen <{READER}>\n"
+        "Subject: Svar på din kommentar\n\n"
+        "Hej Jørgen,\n\nder er et svar.\n" + "-" * 60 + "\n")
 
 
 # --- settings ------------------------------------------------------------------------------
