@@ -342,7 +342,8 @@ def mail_certificates(tmp_path_factory) -> Certificates:
 @pytest.fixture
 def start_mail_server(request):
     """Start an SMTP server: ``start("starttls", users={"name": "password"},
-    refuse=("x@example.org",))`` (tests/mail_server.py); stopped at the end of the test.
+    refuse={"x@example.org": "550 5.1.1 No such user"})`` (tests/mail_server.py); stopped at
+    the end of the test.
     STARTTLS and TLS use a certificate from the run's own CA unless given another."""
     servers = []
 

@@ -72,17 +72,19 @@ class Received:
 class MailServer:
     """An SMTP server on ``port`` of 127.0.0.1. ``security`` is Kommentar's setting of the same
     name (starttls and tls need ``certificates``); ``users`` maps names to passwords and turns
-    log-in on; ``refuse`` lists recipients answered with 550. Other keywords go to
-    aiosmtpd's ``SMTP`` (``auth_exclude_mechanism=["PLAIN"]``, say)."""
+    log-in on; ``refuse`` maps recipients to the reply they get instead of 250 (``"550 5.1.1
+    No such user"``), and ``refuse_message`` is the reply to every message instead of 250.
+    Other keywords go to aiosmtpd's ``SMTP`` (``auth_exclude_mechanism=["PLAIN"]``, say)."""
 
     def __init__(self, port: int, security: str = "none", certificates: Certificates | None = None,
-                 users: dict[str, str] | None = None, refuse: tuple[str, ...] = (),
-                 **smtp_options):
+                 users: dict[str, str] | None = None, refuse: dict[str, str] | None = None,
+                 refuse_message: str | None = None, **smtp_options):
         self.port = port
         self.security = security
         self.certificates = certificates
         self.users = users or {}
-        self.refuse = set(refuse)
+        self.refuse = refuse or {}
+        self.refuse_message = refuse_message
         self.received: list[Received] = []
         self._arrived = threading.Condition()
         options = {"server_hostname": SERVER_NAME, **smtp_options}
@@ -135,11 +137,13 @@ class MailServer:
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refuse:
-            return "550 5.1.1 No such user here"
+            return self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 2.1.5 Ok"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        if self.refuse_message:
+            return self.refuse_message
         received = Received(
             sender=envelope.mail_from, recipients=list(envelope.rcpt_tos),
             raw=envelope.original_content,

@@ -126,6 +126,10 @@ FAILURES = {  # case: (the reason, in full, as a regular expression; temporary?)
     "wrong password": (rf"authentication failed at {SERVER}: 535 5\.7\.8 Authentication "
                        r"credentials invalid", True),
     "refused recipient": (r"recipient refused: 550 5\.1\.1 No such user here", False),
+    "recipient greylisted": (r"recipient refused: 451 4\.7\.1 Greylisted, try again in 5 "
+                             r"minutes", True),
+    "message refused": (r"message refused: 554 5\.7\.1 Rejected as spam", False),
+    "message deferred": (r"message refused: 452 4\.3\.1 Insufficient system storage", True),
     "server down": (rf"connection refused by {SERVER}", True),
     "untrusted certificate": (UNTRUSTED, True),
     "untrusted certificate, TLS from the start": (UNTRUSTED, True),
@@ -149,7 +153,15 @@ def failing(request, start_mail_server, tmp_path):
         return start_mail_server("starttls", users=USERS).settings(
             smtp_password="wrong " + PASSWORD)
     if case == "refused recipient":
-        return start_mail_server(refuse=(READER,)).settings()
+        return start_mail_server(refuse={READER: "550 5.1.1 No such user here"}).settings()
+    if case == "recipient greylisted":
+        return start_mail_server(refuse={READER: "451 4.7.1 Greylisted, try again in 5 "
+                                                 "minutes"}).settings()
+    if case == "message refused":
+        return start_mail_server(refuse_message="554 5.7.1 Rejected as spam").settings()
+    if case == "message deferred":
+        return start_mail_server(
+            refuse_message="452 4.3.1 Insufficient system storage").settings()
     if case == "server down":
         return start_mail_server().settings(smtp_port=free_port())
     if case == "untrusted certificate":  # the system's CAs do not know the test's own
