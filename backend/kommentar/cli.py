@@ -134,7 +134,7 @@ def mail() -> None:
 @click.argument("address")
 @click.pass_obj
 def mail_test(config_path: str | None, address: str) -> None:
-    """Send one short message to ADDRESS through the configured server and show its answer."""
+    """Send a short message to ADDRESS; show the server's answer."""
     from . import mail as mailing
 
     try:  # the settings alone: sending a test mail has no business with the database
