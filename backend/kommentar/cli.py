@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import secrets
 import sys
@@ -120,6 +121,46 @@ def serve(config_path: str | None, host: str, port: int, workers: int, threads: 
             return app
 
     Server().run()
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+@main.group()
+def mail() -> None:
+    """Mail over SMTP: on when smtp_host is set."""
+
+
+@mail.command("test")
+@click.argument("address")
+@click.pass_obj
+def mail_test(config_path: str | None, address: str) -> None:
+    """Send a short message to ADDRESS; show the server's answer."""
+    from . import mail as mailing
+
+    try:  # the settings alone: sending a test mail has no business with the database
+        config = settings.load("", {"config": config_path} if config_path else {})
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    mailer = mailing.Mailer.from_config(config)
+    if mailer is None:
+        raise click.ClickException("mail is off: set smtp_host, public_url and mail_from")
+    try:
+        mailing.address(address)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="ADDRESS") from None
+    site = config["PUBLIC_URL"]
+    message = mailer.message(
+        address, "Kommentar: test message",
+        f"This is a test message from the Kommentar server at {site}.\n\n"
+        "If you can read it, the server's mail settings work.\n",
+        f"<p>This is a test message from the Kommentar server at "
+        f"<a href=\"{html.escape(site)}\">{html.escape(site)}</a>.</p>\n"
+        "<p>If you can read it, the server's mail settings work.</p>\n")
+    try:
+        answer = mailer.send(message)
+    except mailing.MailError as error:
+        raise click.ClickException(f"not sent: {error.reason}") from None
+    click.echo(f"{mailer.server} took the message: {answer}")
 
 
 # --- moderation: admin accounts, pruning and purging --------------------------------------------
