@@ -17,16 +17,34 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $@
 
-## run: the server on 127.0.0.1:8080 and the example pages on 127.0.0.1:8000, with demo comments
+# make run's mail settings, put at the top of its config when it has none: every mail goes to
+# the mail catcher (examples/mailcatcher.py, from the test extra), which prints it.
+define MAIL_CATCHER
+# Mail goes to make run's mail catcher on 127.0.0.1:1025, which prints it in its terminal.
+public_url = "http://127.0.0.1:8080"
+smtp_host = "127.0.0.1"
+smtp_port = 1025
+smtp_security = "none"
+mail_from = "Kommentar <kommentar@localhost>"
+
+endef
+export MAIL_CATCHER
+
+## run: the server on 127.0.0.1:8080 and the example pages on 127.0.0.1:8000, with demo comments;
+## mail goes to a catcher on 127.0.0.1:1025 that prints it in this terminal
 run: $(BIN)/.installed
 	@mkdir -p $(INSTANCE)
 	@test -f $(CONFIG) || { $(BIN)/kommentar --config $(CONFIG) init \
 		--origin http://127.0.0.1:8000 && \
 		printf '\n# The demo news site: the same pages on another origin, accounts required.\n[sites."http://localhost:8000"]\nanonymous = false\n' >> $(CONFIG); }
+	@# At the top, before any [table]; written in place, so the file keeps its mode (0600).
+	@grep -q '^smtp_host' $(CONFIG) || { umask 077 && { echo "$$MAIL_CATCHER"; \
+		cat $(CONFIG); } > $(CONFIG).new && cat $(CONFIG).new > $(CONFIG) && rm $(CONFIG).new; }
 	$(BIN)/python examples/demo.py --config $(CONFIG)
-	@echo "examples: http://127.0.0.1:8000/   server: http://127.0.0.1:8080/"
+	@echo "examples: http://127.0.0.1:8000/   server: http://127.0.0.1:8080/   mail: printed here"
 	@$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory examples >/dev/null 2>&1 & \
-		trap 'kill $$! 2>/dev/null' EXIT; \
+		pages=$$!; $(BIN)/python examples/mailcatcher.py & catcher=$$!; \
+		trap 'kill $$pages $$catcher 2>/dev/null' EXIT; \
 		$(BIN)/kommentar --config $(CONFIG) serve --host 127.0.0.1 --port 8080
 
 ## test: everything: lint, the widget's unit tests and size, the Python and browser suites

@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from array import array
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -54,11 +55,14 @@ def disqus_export(path: Path, posts: int, seed: int = 11) -> None:
                       f'<isClosed>{"true" if n % 50 == 0 else "false"}</isClosed>'
                       f'<isDeleted>false</isDeleted></thread>\n')
         held: list[str] = []  # parents written after the replies that answer them
+        thread_of = array("i")  # each post's thread, so a reply goes where its parent is
         for n in range(posts):
             thread = rng.randrange(threads) + 1 if n % 5000 else threads + 7  # a few orphans
             parent = None
             if n and rng.random() < REPLY_SHARE:
                 parent = rng.randrange(max(0, n - 200), n) + 1
+                thread = thread_of[parent - 1]
+            thread_of.append(thread)
             author = authors[rng.randrange(len(authors))]
             post = (f'<post dsq:id="{n + 1}"><id/><message><![CDATA[<p>'
                     f'{html.escape(texts[rng.randrange(len(texts))])}</p>]]></message>'

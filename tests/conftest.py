@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from mail_server import Certificates, MailServer
 from support import CHEAP_ARGON2, PG_DSN, SITE, Api, app_settings, postgres_admin
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -329,6 +330,41 @@ def start_server(tmp_path):
     yield start
     for server in started:
         server.stop()
+
+
+# --- mail: a real SMTP server on 127.0.0.1 (tests/mail_server.py) ----------------------------
+
+@pytest.fixture(scope="session")
+def mail_certificates(tmp_path_factory) -> Certificates:
+    """A throwaway CA and a server certificate for 127.0.0.1 it issued, for the whole run."""
+    return Certificates.make(tmp_path_factory.mktemp("mail-ca"))
+
+
+@pytest.fixture
+def start_mail_server(request):
+    """Start an SMTP server: ``start("starttls", users={"name": "password"},
+    refuse={"x@example.org": "550 5.1.1 No such user"})`` (tests/mail_server.py); stopped at
+    the end of the test.
+    STARTTLS and TLS use a certificate from the run's own CA unless given another."""
+    servers = []
+
+    def start(security: str = "none", certificates: Certificates | None = None,
+              **options) -> MailServer:
+        if security != "none" and certificates is None:
+            certificates = request.getfixturevalue("mail_certificates")
+        server = MailServer(free_port(), security, certificates, **options).start()
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def mail_server(start_mail_server) -> MailServer:
+    """An SMTP server in the clear, without log-in, keeping what it receives."""
+    return start_mail_server()
 
 
 class _ExamplesHandler(http.server.SimpleHTTPRequestHandler):

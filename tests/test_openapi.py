@@ -890,7 +890,13 @@ def test_site_config_is_documented(site_api, changes):
     assert config.pop("form_token").startswith("f.")
     assert config == {"anonymous": True, "voting": "anyone", "account_edit": True,
                       "moderation": "none", "max_length": 10_000, "edit_window": 900,
-                      **changes}
+                      "mail": False, **changes}
+
+
+def test_site_config_with_mail_on_is_documented(site_api):
+    api = site_api(smtp_host="127.0.0.1", public_url="https://comments.test",
+                   mail_from="comments@comments.test")
+    assert check(api.get("/api/config"), 200)["mail"] is True
 
 
 def test_each_site_gets_its_own_documented_config(site_api):

@@ -186,7 +186,11 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     if (!target) return;
     for (const old of root.querySelectorAll(".hl")) old.classList.remove("hl");
     target.classList.add("hl");
-    target.scrollIntoView({ block: "center" });
+    const show = () => target.scrollIntoView({ block: "center" });
+    show();
+    // The page's own stylesheets and images may still move the comment: once they are in,
+    // scroll to it again.
+    if (document.readyState != "complete") addEventListener("load", show, { once: true });
     target.focus({ preventScroll: true });
   }
 }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import os
 import secrets
 import sys
@@ -182,6 +183,46 @@ def deliver(config_path: str | None, once: bool, parent: int | None) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
     outbox.run(app.config, stop, lambda: parent is None or os.getppid() == parent)
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+@main.group()
+def mail() -> None:
+    """Mail over SMTP: on when smtp_host is set."""
+
+
+@mail.command("test")
+@click.argument("address")
+@click.pass_obj
+def mail_test(config_path: str | None, address: str) -> None:
+    """Send a short message to ADDRESS; show the server's answer."""
+    from . import mail as mailing
+
+    try:  # the settings alone: sending a test mail has no business with the database
+        config = settings.load("", {"config": config_path} if config_path else {})
+    except settings.ConfigError as error:
+        raise click.ClickException(str(error)) from None
+    mailer = mailing.Mailer.from_config(config)
+    if mailer is None:
+        raise click.ClickException("mail is off: set smtp_host, public_url and mail_from")
+    try:
+        mailing.address(address)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="ADDRESS") from None
+    site = config["PUBLIC_URL"]
+    message = mailer.message(
+        address, "Kommentar: test message",
+        f"This is a test message from the Kommentar server at {site}.\n\n"
+        "If you can read it, the server's mail settings work.\n",
+        f"<p>This is a test message from the Kommentar server at "
+        f"<a href=\"{html.escape(site)}\">{html.escape(site)}</a>.</p>\n"
+        "<p>If you can read it, the server's mail settings work.</p>\n")
+    try:
+        answer = mailer.send(message)
+    except mailing.MailError as error:
+        raise click.ClickException(f"not sent: {error.reason}") from None
+    click.echo(f"{mailer.server} took the message: {answer}")
 
 
 # --- moderation: admin accounts, pruning and purging --------------------------------------------
@@ -380,6 +421,7 @@ def purge_ip_hashes(config_path: str | None, retention: timedelta | None) -> Non
     kept = "" if retention else " (retention 0: hashes are kept)"
     click.echo(f"cleared {purged.comments} comment and {purged.votes} vote IP hashes{kept}; "
                f"removed {purged.bans} ended IP bans")
+
 
 def _mapping(ctx, param, values) -> tuple[tuple[str, str], ...]:
     from .errors import KommentarError

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,7 +20,8 @@ from limits import parse_many
 
 from . import webhooks
 from .errors import KommentarError
-from .urls import normalise_origin
+from .mail import address
+from .urls import normalise_origin, normalise_url
 
 
 def _bool(value: Any) -> bool:
@@ -94,6 +96,46 @@ def _sites(value: Any) -> dict[str, dict[str, Any]]:
         sites[_origins([origin])[0]] = {name: BY_NAME[name].parse(v)
                                         for name, v in overrides.items()}
     return sites
+
+
+def _port(value: Any) -> int:
+    number = _at_least(1)(value)
+    if number > 65535:
+        raise ValueError(f"not a port number (1 to 65535): {number}")
+    return number
+
+
+def _secret(value: Any) -> str:
+    # Never in a message, not even when it is refused: it is a password.
+    if not isinstance(value, str) or not value:
+        raise ValueError("must be text (the value is not shown: it is a secret)")
+    return value
+
+
+def _public_url(value: Any) -> str:
+    # Links in mail are built as public_url + "/path": no query or fragment to put them after.
+    text = _text(value)
+    if "?" in text or "#" in text:
+        raise ValueError(f"{text!r} must not have a query or a fragment")
+    try:
+        return normalise_url(text).rstrip("/")
+    except KommentarError as error:
+        raise ValueError(f"{text!r}: {error.message}") from None
+
+
+def _mail_from(value: Any) -> str:
+    return str(address(_text(value)))
+
+
+def _ca_file(value: Any) -> str:
+    # Loaded now, so that a wrong path stops the server at start-up, not at the first mail.
+    path = _text(value)
+    try:
+        ssl.create_default_context(cafile=path)
+    except OSError as error:  # FileNotFoundError, or ssl.SSLError for a file without a PEM
+        reason = getattr(error, "reason", None) or error.strerror or str(error)
+        raise ValueError(f"cannot load certificates from {path}: {reason}") from None
+    return path
 
 
 def _choice(*allowed: str) -> Callable[[Any], str]:
@@ -184,6 +226,19 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("limit_login", "10/minute", _rate, "log-in attempts, per client"),
     Setting("limit_login_account", "10/hour", _rate,
             "failed log-in attempts per account name (credential stuffing)"),
+    Setting("public_url", None, _public_url,
+            "this server's address as readers reach it, for links in mail; required with mail"),
+    Setting("smtp_host", None, _text, "SMTP server to send mail through; mail is on when set"),
+    Setting("smtp_port", 587, _port, "SMTP port: 587 for starttls, usually 465 for tls"),
+    Setting("smtp_security", "starttls", _choice("starttls", "tls", "none"),
+            "starttls (upgrade a plain connection), tls (TLS from the start) or none"),
+    Setting("smtp_username", None, _text, "SMTP log-in name; none: send without logging in"),
+    Setting("smtp_password", None, _secret, "SMTP password, set together with smtp_username"),
+    Setting("smtp_timeout", 10, _at_least(1), "seconds to wait for the SMTP server at each step"),
+    Setting("smtp_ca_file", None, _ca_file,
+            "PEM file of the CA certificates to trust instead of the system's (a private CA)"),
+    Setting("mail_from", None, _mail_from,
+            "sender of every mail, e.g. Kommentar <comments@blog.example>; required with mail"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -229,11 +284,26 @@ def load(instance_path: str, overrides: Mapping[str, Any] | None = None,
     config["ORIGINS"] = list(dict.fromkeys([*(config["ORIGINS"] or []), *config["SITES"]]))
     if not config["ORIGINS"]:
         raise ConfigError("origins is not set: name the site origins, e.g. https://blog.example")
+    _check_mail(config)
     if not config["DATABASE_URL"]:  # beside the config file, else in Flask's instance folder
         folder = os.path.dirname(os.path.abspath(path)) if path else instance_path
         config["DATABASE_URL"] = "sqlite:///" + os.path.join(folder, "kommentar.db")
     config.update({k.upper(): v for k, v in extra.items()})
     return config
+
+
+def _check_mail(config: dict[str, Any]) -> None:
+    """Mail is on when smtp_host is set; then it needs a sender, and links need an address."""
+    if bool(config["SMTP_USERNAME"]) != bool(config["SMTP_PASSWORD"]):
+        raise ConfigError("smtp_username and smtp_password: set both (to log in) or neither")
+    if not config["SMTP_HOST"]:
+        return
+    if not config["PUBLIC_URL"]:
+        raise ConfigError("public_url is not set: mail is on (smtp_host), and links in mail "
+                          "need this server's address, e.g. https://comments.blog.example")
+    if not config["MAIL_FROM"]:
+        raise ConfigError("mail_from is not set: mail is on (smtp_host), and needs a sender, "
+                          "e.g. Kommentar <comments@blog.example>")
 
 
 def _read_toml(path: str) -> dict[str, Any]:
