@@ -102,7 +102,7 @@ UNSHOWN = {
     "accounts.register": "accounts only",
     "accounts.authenticate": "a password rehash",
     "accounts.log_out_everywhere": "sessions only",
-    "cli.admin_create": "an account's role and an audit entry",
+    "moderating.admin_create": "an account's role and an audit entry",
     "migrations.migrate": "the schema; a step that rewrites comments must also raise versions",
     "restore.restore": "only into an empty database, which no worker has a document of",
     "download.backup": "an audit entry (the backup download's)",
