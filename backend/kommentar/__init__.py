@@ -17,6 +17,7 @@ from . import (
     errors,
     headers,
     landing,
+    mail,
     migrations,
     ratelimits,
     static,
@@ -59,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrations.init_app(app)
     webhooks.init_app(app)
+    mail.init_app(app)
     compress.init_app(app)  # first registered, so it runs last, on the finished response
     errors.init_app(app)
     cors.init_app(app)

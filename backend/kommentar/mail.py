@@ -2,8 +2,9 @@
 every failure a ``MailError`` that says in one line what went wrong and whether trying again
 later may help.
 
-Nothing here touches the database: the outbox keeps a message as ``message.as_bytes()`` and
-hands it back to ``Mailer.send_bytes``; ``kommentar mail test`` calls ``Mailer.send``.
+Mail goes through the outbox (``queue``, in the transaction of the event that causes it):
+the outbox keeps a message as its bytes and hands it back to ``deliver``, which sends it with
+``Mailer.send_bytes``; ``kommentar mail test`` calls ``Mailer.send`` directly.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import idna
+
+from . import outbox
 
 # Seven-bit bodies (quoted-printable where a line is not ASCII) and CRLF line ends: any server
 # takes them without 8BITMIME, and the bytes the outbox keeps are exactly the bytes sent.
@@ -254,3 +257,33 @@ class Mailer:
             case _:
                 reason = f"cannot talk to {server}: {error.strerror or error}"
         return MailError(reason, temporary=True)
+
+
+# --- through the outbox -----------------------------------------------------------------------
+
+KIND = "mail"
+
+
+def queue(message: EmailMessage, event: str) -> None:
+    """Queue ``message`` to be sent, in the caller's transaction: it goes out once that commits,
+    and never if it rolls back. Its outbox row shows its recipient and subject, and keeps the
+    message as the bytes that will be sent."""
+    outbox.queue([(KIND, event, str(message["To"].addresses[0].addr_spec),
+                   {"Subject": str(message["Subject"])},
+                   message.as_bytes(policy=POLICY).decode("ascii"))])
+
+
+def deliver(message: outbox.Message, config: Mapping[str, Any]) -> None:
+    """Send a queued mail through the configured server (the outbox's deliverer for mail)."""
+    mailer = Mailer.from_config(config)
+    if mailer is None:
+        raise outbox.DeliveryFailed("mail is off: smtp_host is not set", permanent=True)
+    try:
+        mailer.send_bytes(message.payload.encode("ascii"), message.destination)
+    except MailError as error:
+        raise outbox.DeliveryFailed(error.reason, permanent=not error.temporary) from None
+
+
+def init_app(app) -> None:
+    """Send the outbox's mail."""
+    outbox.deliverers[KIND] = deliver

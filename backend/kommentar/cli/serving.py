@@ -142,7 +142,7 @@ class Deliverer:
 @click.option("--parent", type=int, hidden=True, help="Stop once this process is gone.")
 @click.pass_obj
 def deliver(config_path: str | None, once: bool, parent: int | None) -> None:
-    """Send the outbox's messages (webhook calls), retrying those that fail, until stopped.
+    """Send the outbox's messages (webhook calls, mail), retrying those that fail, until stopped.
 
     `serve` runs this in the background unless given --no-deliver. Any number may run on one
     database, on any number of machines: each message goes out once."""
