@@ -120,13 +120,20 @@ def _clean_name(name: object) -> str:
     return name
 
 
+def visible(text: str) -> str:
+    """The text without control and format characters, its spaces collapsed: how a page
+    title is kept (and an imported name or title, ``imports.values``)."""
+    if not text.isprintable():  # the usual case skips asking each letter for its category
+        text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch)[0] != "C")
+    return " ".join(text.split())  # tabs and line breaks too
+
+
 def _clean_title(title: object) -> str:
     if title is None:
         return ""
     if not isinstance(title, str):
         raise Invalid("The page title must be text.", code="invalid_input")
-    title = " ".join(title.split())
-    return "".join(ch for ch in title if unicodedata.category(ch)[0] != "C")[:300]
+    return visible(title)[:300]
 
 
 def post(author: Author, policy: Policy, *, url: object, text: object, thread_id: object = None,

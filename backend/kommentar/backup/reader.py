@@ -9,7 +9,7 @@ import math
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,7 +27,7 @@ from peewee import (
 )
 
 from ..imports.files import open_text
-from ..imports.records import Malformed
+from ..imports.records import Malformed, utc_time
 from ..migrations import SCHEMA_VERSION
 from ..models import MAX_ID
 from . import END, FORMAT, KINDS, VERSION
@@ -60,12 +60,11 @@ def _fail(name: str, wanted: str, value: Any, where: str) -> Malformed:
 
 def _time(value: Any, name: str, where: str) -> datetime:
     try:
-        moment = datetime.fromisoformat(value) if isinstance(value, str) else None
+        if isinstance(value, str):
+            return utc_time(value)
     except ValueError:
-        moment = None
-    if moment is None:
-        raise _fail(name, "an ISO 8601 time", value, where)
-    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+        pass
+    raise _fail(name, "an ISO 8601 time", value, where)
 
 
 def _decode(field: Field, value: Any, where: str) -> Any:

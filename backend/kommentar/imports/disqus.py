@@ -14,11 +14,19 @@ addresses and user names stay behind.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from ..models import DELETED, PUBLISHED, SPAM
-from .records import Malformed, Record, Skipped, Source, SourceComment, SourceThread
+from .records import (
+    Malformed,
+    Record,
+    Skipped,
+    Source,
+    SourceComment,
+    SourceThread,
+    utc_time,
+)
 from .xmlfile import Element, attribute, fields, local, records, text
 
 
@@ -76,9 +84,6 @@ def _post(element: Element, parts: dict[str, Element], deleted: set[str],
 def _time(value: str, where: str) -> datetime:
     """A Disqus time (``2011-08-31T15:16:29Z``) as UTC without tzinfo."""
     try:
-        moment = datetime.fromisoformat(value)
+        return utc_time(value)
     except ValueError:
         raise Malformed(f"the time {value!r} is not an ISO 8601 time", where) from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment

@@ -9,14 +9,13 @@ import itertools
 import json
 import math
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
 import ijson
 
 from .files import open_binary
-from .records import Malformed
+from .records import Malformed, utc_time
 
 MAX_LINE = 64 * 1024**2  # bytes: a JSON line past this is no comment, and would fill the memory
 MAX_DEPTH = 64  # nesting: no export needs more, and ijson's prefixes grow with the square of it
@@ -113,9 +112,8 @@ def moment(record: object, path: str, where: str, default: object = REQUIRED):
     if value is default:
         return default
     try:
-        parsed = datetime.fromisoformat(value)
-        return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
-    except (ValueError, OverflowError):
+        return utc_time(value)
+    except ValueError:
         raise Malformed(f"{path!r} is not a time: {value[:40]!r}", where) from None
 
 

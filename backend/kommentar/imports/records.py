@@ -10,11 +10,21 @@ to write), so a reader must yield the same records each time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from ..models import DELETED, PENDING, PUBLISHED, SPAM
 
 STATUSES = (PUBLISHED, PENDING, SPAM, DELETED)
+
+
+def utc_time(text: str) -> datetime:
+    """An ISO 8601 time (``2011-08-31T15:16:29Z``) in UTC without tzinfo, as stored; one
+    without an offset is taken as UTC. ValueError if it is not a time."""
+    try:
+        moment = datetime.fromisoformat(text)
+        return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    except OverflowError:  # a time at the edge of the calendar, moved past it
+        raise ValueError(f"{text!r} is out of range") from None
 
 
 class Malformed(Exception):

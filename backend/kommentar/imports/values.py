@@ -14,6 +14,7 @@ import unicodedata
 from datetime import datetime, timedelta
 
 from .. import render
+from ..comments import visible
 from ..models import DELETED
 from .records import SourceComment
 
@@ -37,10 +38,7 @@ def mend(text: str) -> str:
 def _visible(text: str) -> str:
     """Entities decoded (sources escape names and titles), control and format characters
     (NUL, lone surrogates) gone, spaces collapsed: what the API accepts in a name or title."""
-    text = unicodedata.normalize("NFC", entities.unescape(text))
-    if not text.isprintable():  # the usual case skips asking each letter for its category
-        text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
-    return " ".join(text.split())
+    return visible(unicodedata.normalize("NFC", entities.unescape(text)))
 
 
 def name(raw: str) -> tuple[str, bool]:
