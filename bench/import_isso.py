@@ -16,23 +16,18 @@ anonymised addresses, e-mail addresses, likes and dislikes.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sqlite3
-import subprocess
 import sys
 import tempfile
-import time
 from contextlib import ExitStack
 from pathlib import Path
-from typing import NamedTuple
 
 import corpus
 import servers
 
-from imports import imported
+from imports import ORIGIN, Run, imported, kommentar_import
 
-ORIGIN = "https://blog.example"
 REAL = servers.BENCH.parent / "tests" / "data" / "isso-0.14.db"
 PER_THREAD = 40
 REPLY_SHARE = 0.35
@@ -82,31 +77,11 @@ def isso_database(path: Path, comments: int, seed: int = 14) -> None:
     connection.close()
 
 
-class Run(NamedTuple):
-    """One import process: wall and CPU seconds (this machine is shared, so CPU time is the
-    steadier figure), peak resident memory in bytes, and what it printed."""
-
-    seconds: float
-    cpu: float
-    memory: int
-    output: str
-
-
-def kommentar_import(source: Path, database_url: str, profile: Path | None = None) -> Run:
-    env = {**os.environ, "KOMMENTAR_SECRET_KEY": "bench", "KOMMENTAR_ORIGINS": ORIGIN,
-           "KOMMENTAR_DATABASE_URL": database_url}
-    env.pop("KOMMENTAR_CONFIG", None)
-    python = [sys.executable] + (["-m", "cProfile", "-o", str(profile)] if profile else [])
-    started = time.perf_counter()
-    process = subprocess.Popen(  # noqa: S603 - our own command
-        [*python, "-m", "kommentar.cli", "import", "isso", str(source), "--site", ORIGIN],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    output = process.stdout.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    if os.waitstatus_to_exitcode(status) != 0:
-        sys.exit(f"the import failed:\n{output}")
-    return Run(time.perf_counter() - started, usage.ru_utime + usage.ru_stime,
-               usage.ru_maxrss * 1024, output)
+def import_isso_database(source: Path, database_url: str, profile: Path | None = None) -> Run:
+    """Kommentar importing the Isso database at ``source``, under cProfile with ``profile``."""
+    python = (sys.executable, "-m", "cProfile", "-o", str(profile)) if profile \
+        else (sys.executable,)
+    return kommentar_import("isso", source, database_url, "--site", ORIGIN, python=python)
 
 
 def main() -> int:
@@ -128,7 +103,7 @@ def main() -> int:
             url = (f"sqlite:///{folder / f'kommentar-{size}.db'}" if args.database == "sqlite"
                    else stack.enter_context(servers.postgres_database(args.database, "isso")))
             profile = folder / f"profile-{size}" if args.profile else None
-            done = kommentar_import(source, url, profile)
+            done = import_isso_database(source, url, profile)
             rows.append((size, done, imported(done.output)))
             print(done.output.strip())
             if profile:

@@ -25,6 +25,7 @@ import time
 from array import array
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import corpus
 import servers
@@ -88,8 +89,18 @@ def _time(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
-    """Run ``command``: (seconds, peak resident memory in bytes, its output)."""
+class Run(NamedTuple):
+    """One importer process: wall and CPU seconds (on a shared machine CPU time is the
+    steadier figure), peak resident memory in bytes, and what it printed."""
+
+    seconds: float
+    cpu: float
+    memory: int
+    output: str
+
+
+def measure(command: list[str], env: dict[str, str] | None = None) -> Run:
+    """Run ``command`` to its end, and measure it."""
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE,  # noqa: S603 ours
                                stderr=subprocess.STDOUT, text=True)
@@ -98,17 +109,20 @@ def measure(command: list[str], env: dict[str, str] | None = None) -> tuple[floa
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{command[0]} failed:\n{output}")
-    return seconds, usage.ru_maxrss * 1024, output
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, output)
 
 
-def kommentar_import(export: Path, folder: Path) -> tuple[float, int, str]:
+def kommentar_import(format_name: str, source: Path, database_url: str, *options: str,
+                     python: tuple[str, ...] = (sys.executable,)) -> Run:
+    """``kommentar import FORMAT SOURCE`` into the database at ``database_url``, measured."""
     env = {**os.environ, "KOMMENTAR_SECRET_KEY": "bench", "KOMMENTAR_ORIGINS": ORIGIN,
-           "KOMMENTAR_DATABASE_URL": f"sqlite:///{folder / f'kommentar-{export.stem}.db'}"}
+           "KOMMENTAR_DATABASE_URL": database_url}
     env.pop("KOMMENTAR_CONFIG", None)
-    return measure([sys.executable, "-m", "kommentar.cli", "import", "disqus", str(export)], env)
+    return measure([*python, "-m", "kommentar.cli", "import", format_name, str(source),
+                    *options], env)
 
 
-def isso_import(export: Path, folder: Path, venv: Path) -> tuple[float, int, str]:
+def isso_import(export: Path, folder: Path, venv: Path) -> Run:
     config = folder / "isso-import.cfg"
     config.write_text(f"[general]\ndbpath = {folder / 'isso-import.db'}\nhost = {ORIGIN}\n")
     # --empty-id: Isso tests a thread's <id> element for truth, and an element without
@@ -137,19 +151,20 @@ def main() -> int:
         folder = Path(tmp)
         small = folder / f"disqus-{args.compare}.xml"
         disqus_export(small, args.compare)
-        ours, ours_memory, output = kommentar_import(small, folder)
-        count = imported(output)
-        theirs, theirs_memory, _ = isso_import(small, folder, venv)
+        ours = kommentar_import("disqus", small, f"sqlite:///{folder / 'kommentar-small.db'}")
+        count = imported(ours.output)
+        theirs = isso_import(small, folder, venv)
         rows.append((f"{args.compare:,} posts, {small.stat().st_size / 1e6:.0f} MB", "Kommentar",
-                     ours, count / ours, ours_memory))
-        rows.append(("", "Isso 0.14 (`isso import`)", theirs, count / theirs, theirs_memory))
-        print(output.strip())
+                     ours.seconds, count / ours.seconds, ours.memory))
+        rows.append(("", "Isso 0.14 (`isso import`)", theirs.seconds, count / theirs.seconds,
+                     theirs.memory))
+        print(ours.output.strip())
         big = folder / f"disqus-{args.posts}.xml"
         disqus_export(big, args.posts)
-        seconds, memory, output = kommentar_import(big, folder)
+        done = kommentar_import("disqus", big, f"sqlite:///{folder / 'kommentar-big.db'}")
         rows.append((f"{args.posts:,} posts, {big.stat().st_size / 1e6:.0f} MB", "Kommentar",
-                     seconds, imported(output) / seconds, memory))
-        print(output.strip())
+                     done.seconds, imported(done.output) / done.seconds, done.memory))
+        print(done.output.strip())
     lines = [f"# Import benchmark, {date.today()}", "",
              "Generated Disqus exports (`bench/imports.py`), each importer in its own process "
              "into a fresh SQLite database. Rates count the comments Kommentar imported "
