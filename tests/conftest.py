@@ -24,7 +24,15 @@ from pathlib import Path
 
 import pytest
 from mail_server import Certificates, MailServer
-from support import CHEAP_ARGON2, PG_DSN, SITE, Api, app_settings, postgres_admin
+from support import (
+    PG_DSN,
+    SITE,
+    Api,
+    app_settings,
+    command_env,
+    command_settings,
+    postgres_admin,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -221,6 +229,36 @@ def app(settings):
 
 
 @pytest.fixture
+def clean_environment(monkeypatch):
+    """For tests of the command, which reads KOMMENTAR_* from the environment: none set."""
+    for name in list(os.environ):
+        if name.startswith("KOMMENTAR_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def run(settings, app, clean_environment):
+    """Run ``kommentar`` in-process against the test's database and settings, with no other
+    ``KOMMENTAR_*`` variable about: ``run(*args, input=None, **variables)``, where
+    ``variables`` are further ``KOMMENTAR_*`` ones; returns click's result."""
+    from click.testing import CliRunner
+
+    from kommentar.cli import main
+    from kommentar.db import database
+
+    env = command_settings(secret_key=settings["secret_key"], origins=settings["origins"],
+                           database_url=settings["database_url"], ratelimit="false")
+
+    def invoke(*args, input: str | None = None, **variables: str):
+        if not database.is_closed():  # the command opens its own connection
+            database.close()
+        return CliRunner().invoke(main, [str(arg) for arg in args], input=input,
+                                  env={**env, **variables}, catch_exceptions=False)
+
+    return invoke
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 
@@ -292,14 +330,10 @@ def launch_server(folder: Path, origins: str = SITE, workers: int = 1, args: tup
     """Start ``kommentar serve`` on a free port with the given settings (environment variables)
     and further options ``args``, its database and log in ``folder``; the caller stops it."""
     port = free_port()
-    env = {**os.environ,
-           "KOMMENTAR_SECRET_KEY": secrets.token_hex(16),
-           "KOMMENTAR_ORIGINS": origins,
-           "KOMMENTAR_SPAM_MIN_SECONDS": "0",  # browsers driven by tests type instantly
-           "KOMMENTAR_DATABASE_URL": f"sqlite:///{folder / f'server-{port}.db'}",
-           **{f"KOMMENTAR_{name}": str(value) for name, value in CHEAP_ARGON2.items()}}
-    env.pop("KOMMENTAR_CONFIG", None)
-    env.update({f"KOMMENTAR_{k.upper()}": str(v) for k, v in settings.items()})
+    env = command_env(**{"secret_key": secrets.token_hex(16), "origins": origins,
+                         "spam_min_seconds": 0,  # browsers driven by tests type instantly
+                         "database_url": f"sqlite:///{folder / f'server-{port}.db'}",
+                         **settings})
     log = folder / f"server-{port}.log"
     with open(log, "wb") as output:
         process = subprocess.Popen(

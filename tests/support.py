@@ -39,6 +39,20 @@ def app_settings(database_url: str) -> dict:
             "database_url": database_url, "ratelimit": False, "spam_min_seconds": 0,
             **{name.lower(): value for name, value in CHEAP_ARGON2.items()}}
 
+
+def command_settings(**settings) -> dict[str, str]:
+    """Settings as a ``kommentar`` process reads them (``KOMMENTAR_NAME`` variables, text as
+    it is and anything else as JSON), with the cheap password hashing every test uses."""
+    return {f"KOMMENTAR_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
+            for name, value in {**CHEAP_ARGON2, **settings}.items()}
+
+
+def command_env(**settings) -> dict[str, str]:
+    """The environment of a ``kommentar`` process a test starts: this one's without its own
+    ``KOMMENTAR_*`` variables, and ``settings`` (see ``command_settings``)."""
+    return {**{name: value for name, value in os.environ.items()
+               if not name.startswith("KOMMENTAR_")}, **command_settings(**settings)}
+
 def missing(reason: str):
     """Skip for a missing service, or fail when CI says every service must be there."""
     if REQUIRE:
@@ -121,13 +135,6 @@ class Clock:
     def time(self) -> float:
         return self._time() + self.offset
 
-
-@pytest.fixture
-def clean_environment(monkeypatch):
-    """For tests of the command, which reads KOMMENTAR_* from the environment: none set."""
-    for name in list(os.environ):
-        if name.startswith("KOMMENTAR_"):
-            monkeypatch.delenv(name)
 
 
 class QueryCounter:

@@ -12,7 +12,6 @@ import tomllib
 
 import pytest
 from click.testing import CliRunner
-from support import clean_environment  # noqa: F401 - a fixture, used below
 
 from kommentar import migrations
 from kommentar.cli import main

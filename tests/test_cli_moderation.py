@@ -6,12 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
-from support import CHEAP_ARGON2, SITE, clean_environment  # noqa: F401 - a fixture, used below
+from support import CHEAP_ARGON2, SITE
 
 from kommentar import accounts
-from kommentar.cli import main
-from kommentar.db import database
 from kommentar.errors import Unauthorized
 from kommentar.models import AuditEntry, Comment, Thread, User, utcnow
 
@@ -21,22 +18,6 @@ PASSWORD = "correct horse battery"
 HASHER = accounts.hasher(CHEAP_ARGON2)
 
 pytestmark = pytest.mark.usefixtures("clean_environment")  # KOMMENTAR_* unset
-
-
-@pytest.fixture
-def run(settings, app):
-    """Run ``kommentar`` in-process against the test's database; returns click's result."""
-    runner = CliRunner()
-    env = {"KOMMENTAR_SECRET_KEY": settings["secret_key"], "KOMMENTAR_ORIGINS": SITE,
-           "KOMMENTAR_DATABASE_URL": settings["database_url"], "KOMMENTAR_RATELIMIT": "false",
-           **{f"KOMMENTAR_{name}": str(value) for name, value in CHEAP_ARGON2.items()}}
-
-    def invoke(*args: str, input: str | None = None):
-        if not database.is_closed():  # the command opens its own connection
-            database.close()
-        return runner.invoke(main, list(args), input=input, env=env, catch_exceptions=False)
-
-    return invoke
 
 
 def thread(key: str = "post") -> Thread:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import re
 import secrets
 import subprocess
@@ -16,7 +15,7 @@ import sys
 import threading
 
 import pytest
-from support import SITE, Receiver, http_json
+from support import SITE, Receiver, command_env, http_json
 
 from kommentar import db, outbox
 from kommentar.models import OutboxMessage, utcnow
@@ -78,10 +77,8 @@ def test_messages_queued_by_a_killed_server_go_out_after_its_restart(start_serve
 
 def deliverer(settings: dict, *args: str) -> subprocess.Popen:
     """``kommentar deliver`` in a process of its own, configured by the environment."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KOMMENTAR_")}
-    env.update({f"KOMMENTAR_{name.upper()}": value if isinstance(value, str) else json.dumps(value)
-                for name, value in settings.items()})
-    return subprocess.Popen([sys.executable, "-m", "kommentar.cli", "deliver", *args], env=env,
+    return subprocess.Popen([sys.executable, "-m", "kommentar.cli", "deliver", *args],
+                            env=command_env(**settings),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 

@@ -20,7 +20,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import free_port
 from mail_server import MAIL_FROM, PUBLIC_URL, Certificates
-from support import SITE, clean_environment  # noqa: F401 - a fixture, used below
+from support import SITE
 
 from kommentar import config, create_app
 from kommentar.cli import main
@@ -218,7 +218,7 @@ def test_the_password_is_not_in_the_mailers_repr(start_mail_server):
 # --- kommentar mail test ADDRESS ----------------------------------------------------------
 
 @pytest.fixture
-def mail_test(tmp_path, clean_environment):  # noqa: F811 - the fixture imported above
+def mail_test(tmp_path, clean_environment):
     """Run ``kommentar mail test`` with a config file of the given settings."""
 
     def run(*args: str, **settings):

@@ -5,15 +5,11 @@ retention period, and every response carries the security headers."""
 from __future__ import annotations
 
 import json
-import os
 from datetime import timedelta
 
 import pytest
-from click.testing import CliRunner
 from support import SITE
 
-from kommentar.cli import main
-from kommentar.db import database
 from kommentar.models import Ban, Comment, Thread, User, Vote, utcnow
 from test_openapi import check, error_code
 
@@ -203,24 +199,6 @@ def test_deleting_an_account_lifts_its_bans(api):
 
 
 # --- IP hash retention ------------------------------------------------------------------------
-
-@pytest.fixture
-def run(settings, app, monkeypatch):
-    """Run ``kommentar`` in-process against the test's database."""
-    for name in list(os.environ):
-        if name.startswith("KOMMENTAR_"):
-            monkeypatch.delenv(name)
-    env = {"KOMMENTAR_SECRET_KEY": settings["secret_key"], "KOMMENTAR_ORIGINS": SITE,
-           "KOMMENTAR_DATABASE_URL": settings["database_url"], "KOMMENTAR_RATELIMIT": "false"}
-
-    def invoke(*args: str, **extra: str):
-        if not database.is_closed():  # the command opens its own connection
-            database.close()
-        return CliRunner().invoke(main, list(args), env={**env, **extra},
-                                  catch_exceptions=False)
-
-    return invoke
-
 
 @pytest.fixture
 def aged(api):

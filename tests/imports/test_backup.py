@@ -374,7 +374,7 @@ def test_a_restore_refuses_sites_this_server_does_not_serve(client, run, tmp_pat
     assert run("export", tmp_path / "backup.jsonl").exit_code == 0
     empty_database()
     refused = run("import", "kommentar", tmp_path / "backup.jsonl",
-                  env_extra={"KOMMENTAR_ORIGINS": SITE})
+                  **{"KOMMENTAR_ORIGINS": SITE})
     assert refused.exit_code == 1
     assert "not configured for (add them to origins): https://blog.example" in refused.output
     mapped = run("import", "kommentar", tmp_path / "backup.jsonl", "--map", f"{BLOG}={SITE}")

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 
-from support import CHEAP_ARGON2, http_json
+from support import command_env, http_json
 
 from kommentar.db import database
 from kommentar.imports.write import BATCH
@@ -20,12 +20,9 @@ from .common import BLOG, ORIGINS
 from .isso_files import many_comments, read_only
 
 
-def command_env(database_url: str, secret_key: str = "import-test") -> dict:
-    env = {name: value for name, value in os.environ.items()
-           if not name.startswith("KOMMENTAR_")}
-    return {**env, "KOMMENTAR_SECRET_KEY": secret_key, "KOMMENTAR_ORIGINS": ORIGINS,
-            "KOMMENTAR_DATABASE_URL": database_url,
-            **{f"KOMMENTAR_{name}": str(value) for name, value in CHEAP_ARGON2.items()}}
+def import_env(database_url: str) -> dict:
+    """The import command's environment: this test run's sites, on ``database_url``."""
+    return command_env(secret_key="import-test", origins=ORIGINS, database_url=database_url)
 
 
 def import_command(path) -> list[str]:
@@ -61,7 +58,7 @@ def test_an_import_killed_after_a_batch_completes_exactly_when_run_again(tmp_pat
                                                                          app):
     total = 12_000
     path = many_comments(tmp_path / "isso.db", total)
-    env = command_env(settings["database_url"])
+    env = import_env(settings["database_url"])
     process = start_import(path, env)
     wait_until(lambda: imported() > 0, process)
     process.send_signal(signal.SIGKILL)
@@ -93,7 +90,7 @@ def test_an_import_killed_after_a_batch_completes_exactly_when_run_again(tmp_pat
 def test_two_imports_of_one_file_at_once_write_each_comment_once(tmp_path, settings, app):
     total = 6_000
     path = many_comments(tmp_path / "isso.db", total)
-    env = command_env(settings["database_url"])
+    env = import_env(settings["database_url"])
     both = [start_import(path, env) for _ in range(2)]
     outputs = [process.communicate(timeout=300)[0] for process in both]
     assert [process.returncode for process in both] == [0, 0], outputs
@@ -148,7 +145,7 @@ def test_a_running_server_shows_the_import_at_once_and_answers_reads_throughout(
 
 def peak_memory(path, database_url: str) -> int:
     """The peak resident memory of an import of ``path``, in bytes (the process's own)."""
-    process = start_import(path, command_env(database_url))
+    process = start_import(path, import_env(database_url))
     output = process.stdout.read()
     process.stdout.close()
     _, status, usage = os.wait4(process.pid, 0)
@@ -176,7 +173,7 @@ def test_on_a_terminal_a_progress_line_shows_items_rate_and_time_left(tmp_path):
     path = many_comments(tmp_path / "comments.db", 3 * BATCH)
     controller, terminal = os.openpty()
     process = subprocess.Popen(import_command(path),
-                               env=command_env(f"sqlite:///{tmp_path / 'kommentar.db'}"),
+                               env=import_env(f"sqlite:///{tmp_path / 'kommentar.db'}"),
                                stdout=subprocess.PIPE, stderr=terminal, text=True)
     os.close(terminal)
     shown = b""

@@ -131,10 +131,10 @@ def test_a_german_idn_site_is_one_thread_in_either_spelling(tmp_path, run, threa
         (1, "http://xn--strae-oqa.de/artikel/", "Artikel"), (2, "http://straße.de/artikel", "")],
         [row(1, 1, author="Jörg"), row(2, 2, author="Grete", created=T0 + 1)])
     origins = "https://straße.de"  # configured in its Unicode spelling
-    refused = run("import", "isso", path, env_extra={"KOMMENTAR_ORIGINS": origins})
+    refused = run("import", "isso", path, **{"KOMMENTAR_ORIGINS": origins})
     assert refused.exit_code == 1 and "http://xn--strae-oqa.de" in refused.output
     result = run("import", "isso", path, "--map", "http://straße.de=https://straße.de",
-                 env_extra={"KOMMENTAR_ORIGINS": origins})
+                 **{"KOMMENTAR_ORIGINS": origins})
     assert result.exit_code == 0, result.output
     assert "2 comments (2 published) in 1 threads (1 new)" in result.output
     document = thread("https://xn--strae-oqa.de/artikel")
@@ -274,7 +274,7 @@ def test_addresses_are_hashed_as_the_api_would_within_the_retention_only(tmp_pat
             created=now - DAY),
         row(1, 4, author="Junk", address="unknown", created=now - DAY)])
     result = run("import", "isso", path, "--site", BLOG,
-                 env_extra={"KOMMENTAR_IP_HASH_RETENTION": str(30 * DAY)})
+                 **{"KOMMENTAR_IP_HASH_RETENTION": str(30 * DAY)})
     assert result.exit_code == 0, result.output
     for address in ("203.0.113.0", "2001:db8::"):
         posted = api.client.post("/api/comments", json={"url": f"{BLOG}/ips", "text": "Hi",

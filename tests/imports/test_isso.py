@@ -80,7 +80,7 @@ def test_a_database_real_isso_wrote_imports_with_its_threads_votes_and_placehold
         run, thread, app):
     isso = isso_rows()
     result = run("import", "isso", REAL, "--site", BLOG,
-                 env_extra={"KOMMENTAR_IP_HASH_RETENTION": "0"})  # keep every address's hash
+                 **{"KOMMENTAR_IP_HASH_RETENTION": "0"})  # keep every address's hash
     assert result.exit_code == 0, result.output
     assert "imported 9 comments (7 published, 1 pending, 1 deleted) in 2 threads (2 new)" \
         in result.output
