@@ -17,6 +17,7 @@ from . import (
     errors,
     headers,
     landing,
+    links,
     mail,
     migrations,
     ratelimits,
@@ -69,5 +70,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     static.init_app(app)
     landing.init_app(app)
     admin.init_app(app)
+    links.init_app(app)
     ratelimits.init_app(app, client_key)  # last: it wraps the views the blueprints registered
     return app

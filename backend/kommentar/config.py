@@ -226,6 +226,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("limit_login", "10/minute", _rate, "log-in attempts, per client"),
     Setting("limit_login_account", "10/hour", _rate,
             "failed log-in attempts per account name (credential stuffing)"),
+    Setting("limit_mail_address", "3/hour;10/day", _rate,
+            "mails asked for through a form (confirmations, resets), per address"),
+    Setting("limit_mail_client", "10/hour", _rate,
+            "mails asked for through a form (confirmations, resets), per client"),
     Setting("public_url", None, _public_url,
             "this server's address as readers reach it, for links in mail; required with mail"),
     Setting("smtp_host", None, _text, "SMTP server to send mail through; mail is on when set"),
@@ -239,6 +243,8 @@ SETTINGS: tuple[Setting, ...] = (
             "PEM file of the CA certificates to trust instead of the system's (a private CA)"),
     Setting("mail_from", None, _mail_from,
             "sender of every mail, e.g. Kommentar <comments@blog.example>; required with mail"),
+    Setting("notify_moderators", "pending", _choice("none", "pending", "all"),
+            "mail admins with a verified address: none, pending (held comments) or all"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

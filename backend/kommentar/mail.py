@@ -284,6 +284,14 @@ def deliver(message: outbox.Message, config: Mapping[str, Any]) -> None:
         raise outbox.DeliveryFailed(error.reason, permanent=not error.temporary) from None
 
 
+def mailer() -> Mailer | None:
+    """The current app's mailer (None when mail is off): who mail is from, and its domain."""
+    from flask import current_app
+
+    return current_app.extensions["kommentar.mailer"]
+
+
 def init_app(app) -> None:
-    """Send the outbox's mail."""
+    """Keep the configured mailer, and send the outbox's mail."""
+    app.extensions["kommentar.mailer"] = Mailer.from_config(app.config)
     outbox.deliverers[KIND] = deliver

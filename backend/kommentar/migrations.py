@@ -141,12 +141,24 @@ def _outbox(db: Database) -> None:
     db.create_tables([outbox_message])
 
 
+def _mail_links(db: Database) -> None:
+    """Version 6: verified account addresses, and the links from mail that have been used."""
+    used_link = _frozen_table(db, "used_link", {
+        "digest": CharField(max_length=64, primary_key=True),
+        "expires": DateTimeField(index=True),
+    })
+    db.create_tables([used_link])
+    migrator = SchemaMigrator.from_database(db)
+    run_migrations(migrator.add_column("user", "email_verified", DateTimeField(null=True)))
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
     _listing_indexes,
     _imports,
     _outbox,
+    _mail_links,
     # Append new steps here; never edit a step that has shipped, and write every column,
     # table and index out in the step (``_frozen_table`` for a new table), never as today's
     # model field. Use playhouse.migrate's schema migrator for nullable columns and indexes;

@@ -60,6 +60,10 @@ class User(BaseModel):
     role = CharField(max_length=10, default="user")
     session_version = IntegerField(default=0)
     created = DateTimeField(default=utcnow)
+    # When its owner followed the link mailed to ``email``; NULL until then, and again after
+    # the address changes. Only a verified address is sent anything but that link.
+    # Added by migrations._mail_links.
+    email_verified = DateTimeField(null=True)
 
 
 class Thread(BaseModel):
@@ -213,4 +217,12 @@ class OutboxMessage(BaseModel):
         indexes = ((("due", "id"), False), (("state", "created", "id"), False))
 
 
-MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry, OutboxMessage]
+class UsedLink(BaseModel):
+    """A link from a mail that works once (a password reset, a moderator's action), once it
+    has worked: the digest of its token, kept until the link would have expired anyway."""
+
+    digest = CharField(max_length=64, primary_key=True)
+    expires = DateTimeField(index=True)
+
+
+MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry, OutboxMessage, UsedLink]

@@ -85,6 +85,11 @@ class DeliveryFailed(Exception):
 
 Deliverer = Callable[[Message, Mapping[str, Any]], None]
 deliverers: dict[str, Deliverer] = {}  # by kind; each subsystem adds its own in init_app
+# Work that every sender does beside sending, each given the time: ``preparers`` before each
+# look for due messages (turning what waits elsewhere into messages: gathered reply notices),
+# in their own transactions; ``cleaners`` hourly (forgetting what has expired).
+preparers: list[Callable[[datetime], None]] = []
+cleaners: list[Callable[[datetime], None]] = []
 
 
 def queue(messages: Iterable[tuple[str, str, str, dict[str, str], str]],
@@ -98,6 +103,12 @@ def queue(messages: Iterable[tuple[str, str, str, dict[str, str], str]],
         chunk = rows[start:start + ROWS]
         execute(rows_statement("outbox_message", _COLUMNS, len(chunk)),
                 [value for row in chunk for value in row])
+
+
+def prepare(now: datetime) -> None:
+    """Run the ``preparers``: what is due by ``now`` elsewhere becomes messages."""
+    for preparer in preparers:
+        preparer(now)
 
 
 def is_due(now: datetime) -> bool:
@@ -215,8 +226,10 @@ def run(config: Mapping[str, Any], stop: threading.Event,
             with database.connection_context():
                 now = utcnow()
                 if forgotten_at is None or now - forgotten_at > timedelta(hours=1):
-                    forget(now)
+                    for clean in (forget, *cleaners):
+                        clean(now)
                     forgotten_at = now
+                prepare(now)
                 if is_due(now):
                     deliver_due(config)
         except (DatabaseError, InterfaceError) as error:

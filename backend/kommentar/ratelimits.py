@@ -14,6 +14,7 @@ from collections.abc import Callable
 
 from flask import current_app
 from flask_limiter import Limiter, RateLimitExceeded
+from limits import parse_many
 from limits.errors import ConfigurationError
 
 from .config import ConfigError
@@ -32,6 +33,22 @@ def limited(setting: str, key: Callable[[], str], failed_only: bool = False) -> 
         return view
 
     return mark
+
+
+def allow(setting: str, key: str) -> bool:
+    """Count one use of the rate in ``setting`` against ``key`` and say whether it was within
+    the limit: for limits that must not show in the answer (a password reset answers the same
+    whether its mail went or not), so the caller quietly does less instead."""
+    app = current_app
+    if not app.config["RATELIMIT"]:
+        return True
+    limiter = app.extensions["kommentar.limiter"]
+    rates = parse_many(app.config[setting.upper()])
+    names = (app.config["RATELIMIT_KEY_PREFIX"], setting, key)
+    # Every rate is checked before any is counted: a refused use must not use up another one.
+    if not all(limiter.limiter.test(rate, *names) for rate in rates):
+        return False
+    return all([limiter.limiter.hit(rate, *names) for rate in rates])
 
 
 def retry_after() -> int:

@@ -22,12 +22,20 @@ SESSION = "kommentar.session"
 EDIT = "kommentar.edit"
 VOTER = "kommentar.voter"
 FORM = "kommentar.form"
+# Links in mail (see ``links``): each purpose its own, so one link never works as another.
+RESET = "kommentar.reset"  # set a new password
+VERIFY = "kommentar.verify"  # verify an account's address
+CONFIRM = "kommentar.confirm"  # confirm an address for reply notifications
+UNSUBSCRIBE = "kommentar.unsubscribe"  # stop reply notifications
+MODERATE = "kommentar.moderate"  # a moderator's action on one comment
+LINKS = (RESET, VERIFY, CONFIRM, UNSUBSCRIBE, MODERATE)
 
 # A token starts with a letter naming its purpose, so one Authorization header can carry any
 # of them and the server knows which check applies without trying each salt in turn.
-_PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v.", FORM: "f."}
+_PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v.", FORM: "f.", RESET: "r.", VERIFY: "a.",
+           CONFIRM: "c.", UNSUBSCRIBE: "u.", MODERATE: "m."}
 _EXPIRED = {SESSION: "session_expired", EDIT: "edit_expired", VOTER: "token_expired",
-            FORM: "form_expired"}
+            FORM: "form_expired", **dict.fromkeys(LINKS, "link_expired")}
 
 
 def serializer(keys: Sequence[str], salt: str) -> URLSafeTimedSerializer:

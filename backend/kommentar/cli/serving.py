@@ -151,17 +151,20 @@ def deliver(config_path: str | None, once: bool, parent: int | None) -> None:
     import threading
 
     from .. import db, outbox
+    from ..models import utcnow
 
     app = app_for(config_path)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s [deliver] %(message)s")
-    if once:
-        with db.database.connection_context():
-            click.echo(outbox.deliver_due(app.config).summary())
-        return
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda *_: stop.set())
-    outbox.run(app.config, stop, lambda: parent is None or os.getppid() == parent)
+    with app.app_context():  # what is prepared for sending is written with the app's templates
+        if once:
+            with db.database.connection_context():
+                outbox.prepare(utcnow())
+                click.echo(outbox.deliver_due(app.config).summary())
+            return
+        stop = threading.Event()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signum, lambda *_: stop.set())
+        outbox.run(app.config, stop, lambda: parent is None or os.getppid() == parent)
 
 
 # --- mail --------------------------------------------------------------------------------------
