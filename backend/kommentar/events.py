@@ -3,13 +3,14 @@ moves of a comment's status are which, and what an event says about its comment.
 
 A write that moves a comment's status tells the ``Changes`` of its transaction
 (``thread_writes.writing``), which keeps the events; on the way out of that same transaction
-they become outbox messages for whoever listens (``webhooks.queue``). A write that rolls
-back so leaves no event behind, and one that commits cannot lose its events.
+each of the ``listeners`` gets them and writes what it makes of them (webhook calls, mail)
+to the outbox. A write that rolls back so leaves no event behind, and one that commits cannot
+lose its events.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from .db import batches, execute, placeholders
@@ -20,6 +21,12 @@ COMMENT_PUBLISHED = "comment.published"  # a comment became visible on its page
 COMMENT_PENDING = "comment.pending"  # a comment waits for a moderator
 COMMENT_DELETED = "comment.deleted"  # a visible or waiting comment was deleted or is spam
 EVENTS = (COMMENT_PUBLISHED, COMMENT_PENDING, COMMENT_DELETED)
+
+Events = list[tuple[str, int]]  # (event, comment id), in the order they happened
+# Called with a committing write's events, inside its transaction; each subsystem adds its
+# own in init_app. A listener runs wherever comments change (a request, a command), so it
+# reads its settings as it was configured, not from a request.
+listeners: list[Callable[[Events], None]] = []
 
 # A comment with its thread and author, for what an event says about it.
 _DESCRIBE = ('SELECT "comment"."id", "comment"."parent_id", "comment"."status", '

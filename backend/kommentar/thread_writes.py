@@ -11,8 +11,8 @@ not a stale thread later. A new published comment adds one to its thread's count
 thread of ten comments as on one of ten thousand.
 
 A write that moves a comment's status says so too (``Changes.moved``): the events that
-makes (``events``) become outbox messages on the same way out, so a committed write's
-webhooks are queued with it and a rolled-back one queues none.
+makes go to ``events.listeners`` on the same way out, so a committed write's webhooks and
+mail are queued with it and a rolled-back one queues none.
 
 Posts and votes are the hot writes: their statements here are written as SQL
 (``db.execute``) rather than built by peewee on every call.
@@ -25,9 +25,9 @@ from contextlib import contextmanager
 
 from peewee import SQL, Expression, fn
 
-from . import ranking, webhooks
+from . import ranking
 from .db import batches, database, execute, is_postgres, placeholders
-from .events import event_of
+from .events import event_of, listeners
 from .models import PUBLISHED, Comment, Thread, utcnow
 
 # The statements of every post and vote, written out: peewee takes longer to build them than
@@ -102,7 +102,8 @@ def writing() -> Iterator[Changes]:
                 execute(_ADD, (added, thread_id))
         _touch(changes.shown - changes.counted - changes.added.keys())
         if changes.events:
-            webhooks.queue(changes.events)
+            for listener in listeners:
+                listener(changes.events)
 
 
 def _recount(thread_ids: set[int]) -> None:

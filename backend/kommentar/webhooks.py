@@ -27,7 +27,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import outbox
-from .events import COMMENT_DELETED, COMMENT_PENDING, COMMENT_PUBLISHED, EVENTS, described
+from .events import (
+    COMMENT_DELETED,
+    COMMENT_PENDING,
+    COMMENT_PUBLISHED,
+    EVENTS,
+    Events,
+    described,
+    listeners,
+)
 from .models import SPAM, utcnow
 
 KIND = "webhook"
@@ -120,6 +128,8 @@ def init_app(app) -> None:
     """Listen with the configured hooks, and send webhook messages from the outbox."""
     configure(app.config["WEBHOOKS"])
     outbox.deliverers[KIND] = send
+    if queue not in listeners:
+        listeners.append(queue)
 
 
 def configure(hooks: tuple[Hook, ...]) -> None:
@@ -128,7 +138,7 @@ def configure(hooks: tuple[Hook, ...]) -> None:
     _hooks = tuple(hooks)
 
 
-def queue(events: list[tuple[str, int]], now: datetime | None = None) -> None:
+def queue(events: Events, now: datetime | None = None) -> None:
     """Queue one call per hook for each ``(event, comment id)`` it listens to, in the
     caller's transaction: a query for the comments and an INSERT for the calls, and no
     statement at all when no hook listens."""
