@@ -8,9 +8,11 @@ import json
 import uuid
 
 import pytest
+from limits import parse
 from support import SITE, Api, http_json, missing
 
 from kommentar import create_app
+from kommentar.ratelimits import allow
 
 POST = f"{SITE}/post"
 REDIS = "redis://127.0.0.1:6379"
@@ -261,3 +263,25 @@ def test_limits_off_leave_every_view_unwrapped(settings, app):
     assert hasattr(app.view_functions["comments.vote"], "__wrapped__")  # on: wrapped
     assert not [name for name, view in unlimited.view_functions.items()
                 if hasattr(view, "__wrapped__")]
+
+
+# Quiet limits: a use past the allowance is refused to the caller, who then does less (sends
+# no mail) without telling the asker.
+
+@pytest.mark.parametrize("limits", [{"limit_mail_address": "2/hour;3/day"}])
+def test_a_quiet_limit_allows_its_rate_per_key_and_counts_nothing_it_refuses(app):
+    with app.app_context():
+        assert [allow("limit_mail_address", "a@example.org") for _ in range(3)] == \
+            [True, True, False]
+        assert allow("limit_mail_address", "b@example.org")  # another key, its own count
+        # The refused third use did not count against the day: after the hour the day's
+        # third use is still free (moving window: its counts are kept per key and rate).
+        limiter = app.extensions["kommentar.limiter"].limiter
+        assert limiter.get_window_stats(parse("3/day"), "kommentar", "limit_mail_address",
+                                        "a@example.org").remaining == 1
+
+
+@pytest.mark.parametrize("limits", [{"limit_mail_client": "1/hour", "ratelimit": False}])
+def test_quiet_limits_are_off_with_rate_limiting(app):
+    with app.app_context():
+        assert all(allow("limit_mail_client", "client") for _ in range(3))

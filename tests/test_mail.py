@@ -25,6 +25,7 @@ from support import SITE
 from kommentar import config, create_app
 from kommentar.cli import main
 from kommentar.config import ConfigError
+from kommentar.letters import language
 from kommentar.mail import POLICY, Mailer, MailError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -388,3 +389,11 @@ def test_a_refused_password_is_not_shown(tmp_path):
     with pytest.raises(ConfigError, match="^smtp_password: must be text") as raised:
         config.load("", {"config": str(path)}, environ={})
     assert "8675309" not in str(raised.value)
+
+
+@pytest.mark.parametrize(("tags", "chosen"), [
+    ("da", "da"), ("da-DK", "da"), ("DA_dk", "da"), ("en-GB", "en"), ("nb", "en"), ("", "en"),
+    (None, "en"), (["nb", None, "da-DK", "en"], "da"), ([], "en"),
+])
+def test_a_letter_is_in_the_supported_language_closest_to_the_page(tags, chosen):
+    assert language(tags) == chosen
