@@ -109,6 +109,8 @@ UNSHOWN = {
     "outbox.claim": "the outbox only: a sender's lease on messages",
     "outbox.forget": "the outbox only: old messages",
     "messages.retry": "the outbox and an audit entry",
+    "__init__.use_once": "links from mail: the record that one has worked",
+    "__init__.forget_used": "links from mail: records of expired ones",
 }
 
 

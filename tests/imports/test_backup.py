@@ -14,6 +14,7 @@ import json
 import threading
 
 import pytest
+from peewee import AutoField
 from support import SITE, Api
 
 from kommentar import accounts, create_app, moderation
@@ -120,7 +121,7 @@ def rows() -> dict:
     """Every row of every table, every column, by id (a thread's version aside: a restore
     raises it, as every write does, so no worker's cached document outlives it)."""
     return {model.__name__: [{k: v for k, v in row.items() if k != "version"}
-                             for row in model.select().order_by(model.id).dicts()]
+                             for row in model.select().order_by(model._meta.primary_key).dicts()]
             for model in MODELS}
 
 
@@ -129,7 +130,7 @@ def empty_database() -> None:
     with database.atomic():
         for model in reversed(MODELS):  # those that point at others first
             model.delete().execute()
-            if is_postgres():
+            if is_postgres() and isinstance(model._meta.primary_key, AutoField):
                 database.execute_sql("SELECT setval(pg_get_serial_sequence(%s, 'id'), 1, false)",
                                      (f'"{model._meta.table_name}"',))
 
