@@ -66,8 +66,10 @@ def language(raw: object) -> str:
 def _within_limits(letter: str, address: str, client: str) -> bool:
     """Count one ``letter`` (verify, reset) to ``address`` asked for by ``client`` against
     both quiet limits: per address each letter has its own count, per client they share
-    one. Both are always counted, so a refusal takes as long as a mail."""
-    by_address = ratelimits.allow("limit_mail_address", f"{letter}:{same_address(address)}")
+    one. Both are always counted, so a refusal takes as long as a mail. The counter is
+    named by a keyed fingerprint: the limiter's storage (Redis) never holds the address."""
+    by_address = ratelimits.allow("limit_mail_address", _signer().fingerprint(
+        f"limit:{letter}:{same_address(address)}"))
     by_client = ratelimits.allow("limit_mail_client", client)
     return by_address and by_client
 
