@@ -109,6 +109,10 @@ UNSHOWN = {
     "outbox.claim": "the outbox only: a sender's lease on messages",
     "outbox.forget": "the outbox only: old messages",
     "messages.retry": "the outbox and an audit entry",
+    "addresses.set_address": "an account's address, and its verification letter",
+    "addresses.verify": "an account's address",
+    "addresses.request_reset": "a reset letter in the outbox",
+    "account.reset": "an account's password and sessions, and the used link",
 }
 
 
