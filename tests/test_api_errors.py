@@ -45,7 +45,7 @@ def test_unknown_route_is_a_json_404(client):
 
 @pytest.mark.parametrize("path, allowed", [
     ("/api/comments", {"POST"}), ("/api/config", {"GET"}), ("/api/counts", {"GET"}),
-    ("/api/comments/1", {"GET", "PATCH", "DELETE"}), ("/api/auth/me", {"GET", "DELETE"}),
+    ("/api/comments/1", {"GET", "PATCH", "DELETE"}), ("/api/auth/me", {"GET", "PATCH", "DELETE"}),
     ("/api/auth/me/export", {"GET"}), ("/api/auth/logout", {"POST"})])
 @pytest.mark.parametrize("content_type", [None, "text/plain", "application/json"])
 def test_wrong_method_is_a_json_405_with_allow_before_any_body_check(client, path, allowed,

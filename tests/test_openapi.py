@@ -245,8 +245,8 @@ def test_served_document_is_this_file(api):
 def test_every_route_is_documented_and_every_documented_route_is_served(app):
     served = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith("/admin"):  # the moderators' HTML pages are not the API
-            continue
+        if rule.rule.startswith(("/admin", "/mail/")):  # HTML pages (moderators', mail
+            continue                                      # links') are not the API
         template = re.sub(r"<(?:[^:<>]+:)?(\w+)>",
                           lambda match: "{" + PATH_PARAMETERS.get(match[1], match[1]) + "}",
                           rule.rule)
@@ -796,12 +796,52 @@ def test_account_routes_without_a_session_are_a_documented_401(api, token):
     assert error_code(api.post("/api/auth/logout", token=token), 401) == "unauthorized"
 
 
+@pytest.mark.parametrize("body", [{"email": "alice@example.org"}, {"email": None},
+                                  {"email": "", "lang": "da"}])
+def test_address_changes_are_documented(api, body):
+    api.register("alice")
+    user = check(api.patch("/api/auth/me", body), 200)["user"]
+    assert user["email"] == (body["email"] or None) and user["email_verified"] is None
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({}, 400, "invalid_input"),
+    ({"email": "not an address"}, 400, "invalid_email"),
+    ({"email": None, "lang": 5}, 400, "invalid_lang"),
+])
+def test_bad_address_change_is_documented(api, body, status, code):
+    api.register("alice")
+    assert error_code(api.patch("/api/auth/me", body), status) == code
+    assert bool(body_problems("patch", "/api/auth/me", body))
+
+
+@pytest.mark.parametrize("body", [{"login": "alice"}, {"login": "nobody@example.org"},
+                                  {"login": " ", "lang": "da-DK"}, {"login": "x", "lang": None}])
+def test_password_reset_requests_are_documented(site_api, body):
+    api = site_api(smtp_host="127.0.0.1", public_url="https://comments.test",
+                   mail_from="comments@comments.test")
+    api.register("alice")
+    assert check(api.post("/api/auth/password-reset", body, token=None), 202) is None
+
+
+@pytest.mark.parametrize("body, code", [
+    ({}, "invalid_login"), ({"login": ""}, "invalid_login"),
+    ({"login": ["alice"]}, "invalid_login"),
+    ({"login": "alice", "lang": 5}, "invalid_lang"),
+    ({"login": "alice", "lang": "x" * 36}, "invalid_lang"),
+])
+def test_bad_password_reset_request_is_documented(api, body, code):
+    assert error_code(api.post("/api/auth/password-reset", body), 400) == code
+    assert bool(body_problems("post", "/api/auth/password-reset", body))
+
+
 # --- what every write has in common ---------------------------------------------------------
 
 WRITES = [("post", "/api/comments"), ("patch", "/api/comments/{id}"),
           ("delete", "/api/comments/{id}"), ("post", "/api/comments/{id}/vote"),
           ("post", "/api/auth/register"), ("post", "/api/auth/login"),
-          ("post", "/api/auth/logout")]
+          ("post", "/api/auth/logout"), ("post", "/api/auth/password-reset"),
+          ("patch", "/api/auth/me")]
 BODY_WRITES = [write for write in WRITES if write[0] != "delete"
                and write[1] != "/api/auth/logout"]
 
@@ -847,7 +887,8 @@ def test_oversized_body_is_a_documented_413(site_api, method, template):
 @pytest.mark.parametrize("method, template", [
     ("post", "/api/comments"), ("patch", "/api/comments/{id}"),
     ("delete", "/api/comments/{id}"), ("post", "/api/comments/{id}/vote"),
-    ("post", "/api/auth/logout"), ("get", "/api/auth/me"), ("get", "/api/mine")])
+    ("post", "/api/auth/logout"), ("get", "/api/auth/me"), ("patch", "/api/auth/me"),
+    ("get", "/api/mine")])
 def test_a_logged_out_session_token_is_a_documented_401(api, method, template):
     token = ended_session(api)
     comment = api.comment()

@@ -71,7 +71,8 @@ def test_export_holds_own_comments_and_votes_and_nothing_of_another_account(api)
     assert response.headers["Content-Disposition"] \
         == 'attachment; filename="kommentar-export-alice.json"'
     assert body["account"]["username"] == "alice"
-    assert set(body["account"]) == {"id", "username", "email", "role", "created"}
+    assert set(body["account"]) == {"id", "username", "email", "email_verified", "role",
+                                    "created"}
     assert [c["id"] for c in body["comments"]] == [mine, reply]
     first, second = body["comments"]
     assert (first["thread"], first["text"], first["parent"], first["status"]) \

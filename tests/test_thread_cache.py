@@ -111,6 +111,10 @@ UNSHOWN = {
     "messages.retry": "the outbox and an audit entry",
     "__init__.use_once": "links from mail: the record that one has worked",
     "__init__.forget_used": "links from mail: records of expired ones",
+    "addresses.set_address": "an account's address, and its verification letter",
+    "addresses.verify": "an account's address",
+    "addresses.request_reset": "a reset letter in the outbox",
+    "account.reset": "an account's password and sessions, and the used link",
 }
 
 

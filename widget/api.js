@@ -125,11 +125,15 @@ export function createWrites({ call }) {
     remove: (id, token) => call("DELETE", "comments/" + id, null, token),
     /** @param {number} id @param {number} value @param {string | null} token @returns {Promise<VoteResult>} */
     vote: (id, value, token) => call("POST", "comments/" + id + "/vote", { value }, token),
-    /** @param {{username: string, password: string, email?: string}} body @returns {Promise<Session>} */
+    /** @param {{username: string, password: string, email?: string, lang?: string}} body @returns {Promise<Session>} */
     register: (body) => call("POST", "auth/register", body),
     /** @param {{username: string, password: string}} body @returns {Promise<Session>} */
     login: (body) => call("POST", "auth/login", body),
     /** @param {string} token @returns {Promise<null>} */
     logout: (token) => call("POST", "auth/logout", {}, token),
+    /** @param {{login: string, lang: string}} body @returns {Promise<null>} the same answer whatever matches */
+    passwordReset: (body) => call("POST", "auth/password-reset", body),
+    /** @param {{email: string, lang: string}} body @param {string | undefined} token @returns {Promise<{user: User}>} */
+    changeAddress: (body, token) => call("PATCH", "auth/me", body, token),
   };
 }

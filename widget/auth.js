@@ -1,6 +1,7 @@
 /**
  * Accounts in the widget: the "log in or create an account" prompt, and the signed-in line
- * with sign-out. The forms themselves are a chunk (account.js), loaded on the first click.
+ * with the reader's address (when the site sends mail) and sign-out. The forms themselves
+ * are a chunk (account.js), loaded on the first click.
  */
 
 import { button, errorLine, h } from "./dom.js";
@@ -10,28 +11,31 @@ import { button, errorLine, h } from "./dom.js";
  * @param {object} reader
  * @param {import("./i18n.js").Translator} reader.tr
  * @param {import("./types.js").User | null} reader.me
- * @param {boolean} reader.anonymous   whether the site takes comments without an account
+ * @param {import("./types.js").SiteConfig} reader.config  whether the site takes comments without an account, whether it sends mail
+ * @param {string | undefined} reader.token  the session token of the signed-in reader
  * @param {import("./api.js").Api} reader.api
  * @param {(name: string) => Promise<any>} reader.loadPart
  * @param {(session: import("./api.js").Session | null) => void} reader.switchReader
  * @returns {HTMLElement}
  */
-export function authPanel({ tr, me, anonymous, api, loadPart, switchReader }) {
+export function authPanel({ tr, me, config, token, api, loadPart, switchReader }) {
   const { t } = tr;
   const panel = h("div", { class: "auth" });
+  const { anonymous, mail } = config;
   if (me) {
     panel.append(
       h(
         "p",
         { class: "row note" },
         t("signedIn", { name: me.username }),
+        mail && button({ class: "link", part: "address", onclick: () => open("addressForm") }, t("address")),
         button({ class: "link", part: "logout", onclick: () => switchReader(null) }, t("logout")),
       ),
     );
     return panel;
   }
-  const login = button({ class: "link", part: "login", onclick: () => open(false) }, t("login"));
-  const register = button({ class: "link", part: "register", onclick: () => open(true) }, t("register"));
+  const login = button({ class: "link", part: "login", onclick: () => open("loginForm") }, t("login"));
+  const register = button({ class: "link", part: "register", onclick: () => open("registerForm") }, t("register"));
   const places = { login: "{login}", register: "{register}" };
   const prompt = t(anonymous ? "loginOptional" : "loginRequired", places).split(/(\{\w+\})/);
   panel.append(
@@ -43,12 +47,12 @@ export function authPanel({ tr, me, anonymous, api, loadPart, switchReader }) {
   );
   return panel;
 
-  /** Show the log-in or the registration form under the prompt, loading the forms first. */
-  async function open(/** @type {boolean} */ creating) {
+  /** Show one of the account forms under the line, loading the forms first. */
+  async function open(/** @type {string} */ form) {
     let shown;
     try {
       const forms = await loadPart("account");
-      shown = forms.accountForm({ tr, api, signIn: switchReader }, creating);
+      shown = await forms[form]({ tr, api, loadPart, mail, me, token, signIn: switchReader });
     } catch (failure) {
       // The forms could not be fetched: say so where they would be; a click tries again.
       shown = errorLine();

@@ -2,7 +2,8 @@
 // minified, and English: all a first render of an English thread needs), and the chunks it
 // loads on demand from the same server, in embed/: one per language other than English
 // (widget/i18n/<lang>.json -> embed/<lang>.js), each language's error messages but the few
-// a first render may need (embed/<lang>-errors.js), what the buttons and forms do
+// a first render may need (embed/<lang>-errors.js), the words of the account forms
+// (embed/<lang>-account.js), what the buttons and forms do
 // (embed/actions.js), the account forms (embed/account.js) and count badges (counts.js).
 // Chunks are ES modules for import(). They are built first: embed.js carries their names
 // with a hash of their bytes (`da.js?v=…`), so a reader never mixes a new embed.js with an
@@ -36,15 +37,16 @@ async function bundle(/** @type {import("esbuild").BuildOptions} */ options) {
 const BUILT_IN_ERRORS = ["network", "part_unavailable"];
 
 /**
- * A language's catalog split in two: what a first render may need, with only the built-in
- * error messages, and the other error messages, loaded with the first one told.
+ * A language's catalog split in three: what a first render may need, with only the built-in
+ * error messages; the other error messages, loaded with the first one told; and the words
+ * of the account forms (its `account` section), loaded with those forms.
  * @param {string} lang
  */
 function catalog(lang) {
-  const { errors, ...texts } = JSON.parse(readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"));
+  const { errors, account, ...texts } = JSON.parse(readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"));
   const first = Object.entries(errors).filter(([code]) => BUILT_IN_ERRORS.includes(code));
   const later = Object.entries(errors).filter(([code]) => !BUILT_IN_ERRORS.includes(code));
-  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later) };
+  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later), account };
 }
 
 /** embed.js gets en.json with only the built-in error messages. */
@@ -83,9 +85,10 @@ const chunks = {};
 const dataChunk = (/** @type {any} */ value) =>
   bundle({ stdin: { contents: `export default ${JSON.stringify(value)};` }, format: "esm" });
 for (const lang of languages) {
-  const { first, later } = catalog(lang);
+  const { first, later, account } = catalog(lang);
   if (lang != "en") chunks[`${lang}.js`] = await dataChunk(first); // English is in embed.js
   chunks[`${lang}-errors.js`] = await dataChunk(later);
+  chunks[`${lang}-account.js`] = await dataChunk(account);
 }
 // Modules that are chunks as they are: each names what it is for in its first lines.
 for (const module of ["counts", "actions", "account"]) {

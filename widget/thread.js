@@ -137,7 +137,15 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   /** The comment form with the account line, for the reader and the thread as they are now. */
   function drawCompose() {
     const { me } = state.reader();
-    const panel = authPanel({ tr, me, anonymous: config.anonymous, api, loadPart, switchReader: act.changeReader });
+    const panel = authPanel({
+      tr,
+      me,
+      config,
+      token: store.get("token"),
+      api,
+      loadPart,
+      switchReader: act.changeReader,
+    });
     const mainForm =
       view.canWrite() &&
       textForm(tr, {

@@ -15,6 +15,7 @@
  * @property {number} edit_window    seconds an anonymous author may edit or delete
  * @property {string} form_token     a signed timestamp: posts faster than a person types are spam
  * @property {boolean} account_edit   account holders may edit and delete their own comments
+ * @property {boolean} mail           the server sends mail: address verification, password resets
  */
 
 /**
@@ -51,7 +52,7 @@
 
 /** @typedef {{thread: ThreadInfo, comments: Comment[], next: string | null}} ThreadPage */
 
-/** @typedef {{id: number, username: string, created: string}} User */
+/** @typedef {{id: number, username: string, created: string, email?: string | null, email_verified?: string | null}} User  the owner's own has its address */
 
 /**
  * What one thread on the page is configured with (data attributes over defaults).

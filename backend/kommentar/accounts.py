@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -103,7 +103,8 @@ EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f-\x9f\ufeff]+@[^@\s\x00-\x1f\x7f-\x9f\ufe
 
 
 def validate_email(raw: object) -> str | None:
-    """An optional e-mail address: a light shape check only (no mail is ever sent)."""
+    """An optional e-mail address: a light shape check only (mail to it proves it: see
+    ``addresses``)."""
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str) or len(raw) > 254 or not EMAIL.fullmatch(raw.strip()):
@@ -112,17 +113,21 @@ def validate_email(raw: object) -> str | None:
 
 
 def register(username: object, password: object, email: object = None, *,
-             hasher: PasswordHasher) -> User:
+             hasher: PasswordHasher, welcome: Callable[[User], None] | None = None) -> User:
     """Create an account, its password hashed by ``hasher`` (see ``hasher(settings)``);
-    Conflict code username_taken if the name is in use."""
+    Conflict code username_taken if the name is in use. ``welcome`` is called with the new
+    account in the transaction that creates it (to queue its verification letter)."""
     name = validate_username(username)
     secret = validate_password(password, name)
     address = validate_email(email)
     password_hash = hasher.hash(secret)
     try:
         with database.atomic():
-            return User.create(username=name, username_key=username_key(name),
+            user = User.create(username=name, username_key=username_key(name),
                                password_hash=password_hash, email=address)
+            if welcome is not None and address is not None:
+                welcome(user)
+            return user
     except IntegrityError:
         raise Conflict("That username is taken.", code="username_taken") from None
 

@@ -11,16 +11,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from peewee import chunked
+from peewee import chunked, fn
 
 from .accounts import MAX_PASSWORD, account_key, password_matches
 from .db import CHUNK, database, is_postgres
 from .errors import Invalid, Unauthorized
 from .holds import ADDRESS
-from .models import DELETED, AuditEntry, Ban, Comment, Thread, User, Vote, utcnow
+from .models import DELETED, AuditEntry, Ban, Comment, OutboxMessage, Thread, User, Vote, utcnow
 from .thread_writes import remove_leaf_first, tally, writing
 
 CHOICES = ("delete", "anonymise")
+ACCOUNT_LETTERS = "account."  # the events of the letters an account is sent about itself
 ANONYMOUS_NAME = "deleted user"  # what an anonymised comment shows in place of the author
 
 
@@ -90,6 +91,10 @@ def delete_account(user: User, password: object, comments: object) -> None:
         Ban.delete().where(Ban.target == account_key(user.id)).execute()  # SQLite may reuse ids
         Ban.update(created_by=None).where(Ban.created_by == user.id).execute()
         AuditEntry.update(actor=None).where(AuditEntry.actor == user.id).execute()
+        if user.email:  # its letters (a verification, a reset link) are kept a while: not now
+            OutboxMessage.delete().where(
+                (fn.LOWER(OutboxMessage.destination) == user.email.strip().lower())
+                & OutboxMessage.event.startswith(ACCOUNT_LETTERS)).execute()
         User.delete().where(User.id == user.id).execute()
 
 

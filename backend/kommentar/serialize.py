@@ -67,7 +67,8 @@ def user(item: User, private: bool = False) -> dict[str, Any]:
     """An account; ``private`` adds what only its owner may see."""
     data = {"id": item.id, "username": item.username, "created": timestamp(item.created)}
     if private:
-        data.update(email=item.email, role=item.role)
+        data.update(email=item.email, email_verified=timestamp(item.email_verified),
+                    role=item.role)
     return data
 
 

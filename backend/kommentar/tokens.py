@@ -73,6 +73,13 @@ class Signer:
         except BadSignature:
             raise Unauthorized("This token is not valid.", code="unauthorized") from None
 
+    def fingerprint(self, text: str) -> str:
+        """A keyed hash of ``text`` for a link to carry (an account's address, its password
+        hash): it shows whether the thing is still the same, not what it is, to whoever
+        reads the link (a token's payload is signed, not hidden)."""
+        return hmac.new(self._ip_key, b"fingerprint:" + text.encode(),
+                        hashlib.sha256).hexdigest()[:32]
+
     def hash_ip(self, address: str | None) -> str | None:
         """A keyed hash of a client address: comparable for limits and bans, not reversible
         without the server's key (a plain hash of an IPv4 address is broken in seconds)."""

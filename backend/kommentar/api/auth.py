@@ -1,4 +1,5 @@
-"""Accounts over HTTP: register, log in, log out, who am I, export and delete."""
+"""Accounts over HTTP: register, log in, log out, who am I, its address, a forgotten
+password, export and delete."""
 
 from __future__ import annotations
 
@@ -6,8 +7,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import accounts, privacy, serialize
-from ..errors import Unauthorized
+from .. import accounts, addresses, privacy, serialize
+from ..errors import Invalid, Unauthorized
 from ..ratelimits import limited
 from . import request as req
 
@@ -23,8 +24,9 @@ def _signed_in(user, status: int = 200):
 def register():
     """Create an account and sign it in."""
     data = req.body()
+    welcome = addresses.welcome(addresses.language(data.get("lang")), req.client_key())
     user = accounts.register(data.get("username"), data.get("password"), data.get("email"),
-                             hasher=accounts.hasher(current_app.config))
+                             hasher=accounts.hasher(current_app.config), welcome=welcome)
     return _signed_in(user, 201)
 
 
@@ -36,6 +38,16 @@ def login():
     data = req.body()
     return _signed_in(accounts.authenticate(data.get("username"), data.get("password"),
                                             hasher=accounts.hasher(current_app.config)))
+
+
+@bp.post("/auth/password-reset")
+@limited("limit_login", key=req.client_key)
+def password_reset():
+    """Mail a link to set a new password to the account's verified address, if there is
+    one: the answer is the same either way."""
+    data = req.body()
+    addresses.request_reset(data.get("login"), data.get("lang"), req.client_key())
+    return "", 202
 
 
 def _required_user():
@@ -57,6 +69,20 @@ def logout():
 def me():
     """The signed-in account."""
     return jsonify(user=serialize.user(_required_user(), private=True))
+
+
+@bp.patch("/auth/me")
+@limited("limit_edit", req.writer_key)
+def change_me():
+    """Set or remove the account's address; a new one is sent its verification link."""
+    data = req.body()
+    user = _required_user()
+    if "email" not in data:
+        raise Invalid("Send the email to set (null or an empty string removes it).",
+                      code="invalid_input")
+    user = addresses.set_address(user, data["email"], addresses.language(data.get("lang")),
+                                 req.client_key())
+    return jsonify(user=serialize.user(user, private=True))
 
 
 def _attachment(filename: str) -> str:

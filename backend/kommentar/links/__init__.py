@@ -61,15 +61,25 @@ def read(purpose: str, token: str, max_age: timedelta) -> Any:
         raise LinkRefused(EXPIRED if error.code == "link_expired" else INVALID) from None
 
 
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
 def use_once(token: str, max_age: timedelta, lang: str | None = None) -> None:
     """Record that this link has worked, in the caller's transaction, or LinkRefused (USED)
     if it has before. The record is kept as long as the link could still be used."""
-    digest = hashlib.sha256(token.encode()).hexdigest()
+    digest = _digest(token)
     try:
         with database.atomic():  # a savepoint: the caller's transaction goes on
             UsedLink.insert(digest=digest, expires=utcnow() + max_age).execute()
     except IntegrityError:
         raise LinkRefused(USED, lang) from None
+
+
+def was_used(token: str) -> bool:
+    """Whether this link has worked already (``use_once``): to say so rather than why else
+    it no longer works."""
+    return UsedLink.select().where(UsedLink.digest == _digest(token)).exists()
 
 
 def forget_used(now) -> int:
@@ -100,6 +110,8 @@ def _refused(error: LinkRefused):
 
 def init_app(app) -> None:
     """Serve the pages links open, and forget used links once they have expired."""
+    from . import account  # noqa: F401 - its routes join ``bp``
+
     app.register_blueprint(bp)
     if forget_used not in outbox.cleaners:
         outbox.cleaners.append(forget_used)
