@@ -175,9 +175,10 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     return null;
   }
 
-  /** Scroll to and highlight the comment named by #comment-123, loading pages until found. */
+  /** Scroll to and highlight the comment named by #kommentar-123 (mail's links) or #comment-123,
+   * loading pages until found. */
   async function reveal() {
-    const wanted = /^#comment-(\d+)$/.exec(location.hash);
+    const wanted = /^#(?:kommentar|comment)-(\d+)$/.exec(location.hash);
     if (!wanted) return;
     let target;
     while (!(target = root.getElementById("comment-" + wanted[1])) && state.thread.next && !problem.textContent) {
