@@ -148,7 +148,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
         maxLength: config.max_length,
         name: me ? null : view.name(),
         keep: (text) => state.setDraft("main", 0, text),
-        send: (text, name, trap) => act.publish({ text, name, trap, parent: null }),
+        send: (text, name, trap, wish) => act.publish({ text, name, trap, wish, parent: null }),
       });
     const closed = state.thread.locked && h("p", { class: "note" }, t("closed"));
     const parts = me || !mainForm ? [panel, closed || "", mainForm || ""] : [mainForm, panel];
