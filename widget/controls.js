@@ -120,7 +120,7 @@ export function createControls(view, actions) {
         const comment = await actions.post(writing);
         const note = notifyNote(tr.lang, comment.notify);
         view.live.textContent = (comment.status == "pending" ? t("pending") : t("posted")) + (note && " " + note);
-        if (note) drawn(comment.id)?.querySelector(":scope > .self")?.append(h("p", { class: "note", part: "notify-note" }, note));
+        if (note) drawn(comment.id)?.querySelector(":scope > .self")?.append(h("p", { class: "note" }, note));
       } finally {
         shown.remove();
       }

@@ -53,7 +53,6 @@ export function offerNotify(form, lang, askAddress) {
   const box = h("input", {
     type: "checkbox",
     name: "notify",
-    part: "notify",
     onchange: () => {
       if (addressLabel) addressLabel.hidden = !box.checked;
     },

@@ -39,7 +39,7 @@ def test_ticking_the_box_asks_for_an_address_and_mails_a_confirmation(mailing_bl
 
     address.fill("ann@example.org")
     form.get_by_role("button", name="Post comment").click()
-    expect(page.locator("[part=notify-note]")).to_have_text(
+    expect(page.locator("article[part=comment] > .self > p.note")).to_have_text(
         "Check your e-mail: replies are sent once you have confirmed your address.")
     [letter] = mail_server.wait_for(1, timeout=20)
     assert letter.recipients == ["ann@example.org"]
