@@ -109,6 +109,10 @@ UNSHOWN = {
     "outbox.claim": "the outbox only: a sender's lease on messages",
     "outbox.forget": "the outbox only: old messages",
     "messages.retry": "the outbox and an audit entry",
+    "notices.gather": "reply notices and the outbox: mail about replies",
+    "notices.forget_mailings": "when addresses were last mailed about threads",
+    "subscriptions.confirm": "a reader's address, never in a thread document",
+    "subscriptions.unsubscribe": "subscriptions to replies, never in a thread document",
 }
 
 

@@ -68,21 +68,21 @@ def clean_address(value: object) -> str:
 def wish(user: User | None, notify: object, email: object, lang: object,
          mail_on: bool) -> Wish | None:
     """What a post's ``notify``, ``email`` and ``lang`` ask for, checked (Invalid if not):
-    None unless ``notify`` is true. A signed-in author with a verified address is mailed
-    there (``email`` is ignored); anyone else gives ``email``."""
-    if notify is None or notify is False:
-        return None
-    if notify is not True:
+    None unless ``notify`` is true, and None when the server sends no mail (the answer then
+    says nothing of ``notify``, which tells the client). A signed-in author with a verified
+    address is mailed there (``email`` is ignored); anyone else gives ``email``."""
+    if notify is not None and not isinstance(notify, bool):
         raise Invalid("notify must be true or false.", code="invalid_notify")
     if lang is not None and (not isinstance(lang, str) or len(lang) > 35):
         raise Invalid("lang must be a language tag such as da-DK.", code="invalid_lang")
-    if not mail_on:
-        raise Invalid("This server sends no mail.", code="notify_unavailable")
+    address = None if email is None else clean_address(email)  # checked whenever given
+    if not notify or not mail_on:
+        return None
     if user is not None and user.email and user.email_verified:
         return Wish(user.email, letters.language(lang), verified=True)
-    if email is None:
+    if address is None:
         raise Invalid("Give the mail address replies should go to.", code="email_required")
-    return Wish(clean_address(email), letters.language(lang), verified=False)
+    return Wish(address, letters.language(lang), verified=False)
 
 
 def subscribe(comment: Comment, wanted: Wish, client_key: str) -> None:
