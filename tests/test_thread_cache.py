@@ -115,6 +115,10 @@ UNSHOWN = {
     "addresses.verify": "an account's address",
     "addresses.request_reset": "a reset letter in the outbox",
     "account.reset": "an account's password and sessions, and the used link",
+    "notices.gather": "reply notices and the outbox: mail about replies",
+    "notices.forget_mailings": "when addresses were last mailed about threads",
+    "subscriptions.confirm": "a reader's address, never in a thread document",
+    "subscriptions.unsubscribe": "subscriptions to replies, never in a thread document",
 }
 
 

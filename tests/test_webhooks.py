@@ -66,7 +66,7 @@ def test_a_published_comment_reaches_the_receiver_signed_and_verifiable(app, api
         "html": posted["html"],
         "status": "published",
         "created": posted["created"],
-        "permalink": f"{POST}#comment-{posted['id']}",
+        "permalink": f"{POST}#kommentar-{posted['id']}",
     }
     [message] = messages()
     assert (message.state, message.attempts, message.due) == ("sent", 1, None)
@@ -162,7 +162,7 @@ def test_slack_format_sends_a_readable_line_with_the_permalink(settings, receive
     deliver(app)
     [(headers, body, _)] = receiver.wait_for(1)
     assert json.loads(body) == {"text": (
-        f"New comment by Ann &lt;admin&gt; on <{POST}#comment-{posted['id']}|Slack ¦ News>: "
+        f"New comment by Ann &lt;admin&gt; on <{POST}#kommentar-{posted['id']}|Slack ¦ News>: "
         "A &lt;b&gt;bold&lt;/b&gt; claim &amp; more on two lines. &lt;!channel&gt;")}
     assert "Webhook-Signature" not in headers  # no secret, nothing to sign with
 

@@ -27,6 +27,7 @@ import { keepEditToken } from "./storage.js";
  * @property {string} [name]    the name of a reader without an account
  * @property {string} [trap]    the honeypot field's value
  * @property {number | null} parent
+ * @property {import("./notify.js").Wish} [wish]  to be mailed replies
  */
 
 /**
@@ -43,6 +44,9 @@ export function createActions({ api, store, state, options }, config) {
   const tokenFor = (id) => changeToken(state, store, config, shown(id));
 
   return {
+    /** Whether the server mails replies: the forms offer it (notify.js). */
+    notifying: !!config.mail,
+
     /** Show the thread in another order, remembered for this reader. */
     async changeSort(/** @type {Sort} */ sort) {
       state.setSort(sort);
@@ -55,7 +59,7 @@ export function createActions({ api, store, state, options }, config) {
     },
 
     /** Post a comment or reply; the server's version joins the thread. */
-    async post(/** @type {Writing} */ { text, name, trap, parent }) {
+    async post(/** @type {Writing} */ { text, name, trap, parent, wish }) {
       const token = store.get("token") || null;
       if (name) store.set("name", name);
       const comment = await writes.post(
@@ -67,6 +71,7 @@ export function createActions({ api, store, state, options }, config) {
           title: options.title,
           website: trap,
           form_token: config.form_token,
+          ...wish,
         },
         token,
       );

@@ -112,7 +112,7 @@ export function createApi(base) {
 export function createWrites({ call }) {
   return {
     /**
-     * @param {{url: string, id?: string | null, text: string, parent?: number | null, name?: string, title?: string, website?: string, form_token?: string}} body
+     * @param {{url: string, id?: string | null, text: string, parent?: number | null, name?: string, title?: string, website?: string, form_token?: string, notify?: boolean, email?: string, lang?: string}} body
      * @param {string | null} token
      * @returns {Promise<Comment>}
      */

@@ -121,8 +121,8 @@ export function renderComment(view, id) {
     errorLine(),
   );
   if (state.draft("reply", id) != null) {
-    const send = (/** @type {string} */ text, /** @type {string=} */ name, /** @type {string=} */ trap) =>
-      act.publish({ text, name, trap, parent: id });
+    /** @type {import("./form.js").Sending["send"]} */
+    const send = (text, name, trap, wish) => act.publish({ text, name, trap, wish, parent: id });
     const form = draftForm("reply", t("replyTo", { name: comment.author.name }), t("submitReply"), send);
     element.insertBefore(form, replies);
   }
@@ -134,7 +134,7 @@ export function renderComment(view, id) {
    * @param {"reply" | "edit"} kind
    * @param {string} label
    * @param {string} submit
-   * @param {(text: string, name?: string, trap?: string) => Promise<any>} send
+   * @param {(text: string, name?: string, trap?: string, wish?: any) => Promise<any>} send
    */
   function draftForm(kind, label, submit, send) {
     return textForm(tr, {

@@ -7,7 +7,9 @@
  */
 
 import { commentFrame } from "./comment.js";
+import { h } from "./dom.js";
 import { quoteMarkdown } from "./format.js";
+import { notifyNote, offerNotify, wishOf } from "./notify.js";
 
 /** @typedef {import("./actions.js").Actions} Actions */
 /** @typedef {import("./actions.js").Writing} Writing */
@@ -38,6 +40,17 @@ export function createControls(view, actions) {
   }
 
   const askLogin = () => focus(compose.querySelector("[part=login]"));
+
+  /** A form the reader moves into is offered reply mail, when the server sends mail. */
+  function offer(/** @type {Event | null} */ event) {
+    const form = /** @type {Element | null} */ ((event ? event.target : root.activeElement) || null)?.closest("form");
+    const me = /** @type {any} */ (state.reader().me);
+    if (form && form.querySelector("textarea")) offerNotify(/** @type {HTMLFormElement} */ (form), tr.lang, !me?.email_verified);
+  }
+  if (actions.notifying) {
+    root.addEventListener("focusin", offer);
+    offer(null); // the move that loaded this chunk
+  }
 
   /** The selection made inside a comment's `body`, if any. */
   function selectionIn(/** @type {Element} */ body) {
@@ -105,7 +118,9 @@ export function createControls(view, actions) {
       shown.scrollIntoView({ block: "nearest" });
       try {
         const comment = await actions.post(writing);
-        view.live.textContent = comment.status == "pending" ? t("pending") : t("posted");
+        const note = notifyNote(tr.lang, comment.notify);
+        view.live.textContent = (comment.status == "pending" ? t("pending") : t("posted")) + (note && " " + note);
+        if (note) drawn(comment.id)?.querySelector(":scope > .self")?.append(h("p", { class: "note" }, note));
       } finally {
         shown.remove();
       }
@@ -127,17 +142,19 @@ export function createControls(view, actions) {
       const error = /** @type {HTMLElement} */ (form.querySelector(":scope > .err"));
       const body = text.value.trim();
       const author = name ? name.value.trim() : undefined;
-      const missing = name && !author ? "name_required" : !body ? "text_empty" : "";
+      const wish = wishOf(form, tr.lang);
+      const missing =
+        name && !author ? "name_required" : !body ? "text_empty" : typeof wish == "string" ? wish : "";
       if (missing) {
         error.textContent = await tr.error({ code: missing });
-        return focus(missing == "text_empty" ? text : name);
+        return focus(missing == "text_empty" ? text : missing == "email_required" ? field("email") : name);
       }
       sending.add(form);
       error.textContent = "";
       text.value = "";
       keep("");
       try {
-        await send(body, author, field("website")?.value);
+        await send(body, author, field("website")?.value, /** @type {any} */ (wish));
       } catch (failure) {
         text.value = body;
         keep(body);

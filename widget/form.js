@@ -9,10 +9,11 @@ import { button, errorLine, h } from "./dom.js";
 let lastId = 0;
 
 /**
- * What a text form does with its text: `send` it (with the name and the honeypot's value),
- * and `keep` what is typed as it is typed, so a draft outlives the form being drawn again.
+ * What a text form does with its text: `send` it (with the name, the honeypot's value and
+ * the wish to be mailed replies), and `keep` what is typed as it is typed, so a draft
+ * outlives the form being drawn again.
  * @typedef {object} Sending
- * @property {(text: string, name?: string, trap?: string) => Promise<void>} send
+ * @property {(text: string, name?: string, trap?: string, wish?: import("./notify.js").Wish) => Promise<void>} send
  * @property {(text: string) => void} keep
  */
 

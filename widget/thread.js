@@ -156,7 +156,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
         maxLength: config.max_length,
         name: me ? null : view.name(),
         keep: (text) => state.setDraft("main", 0, text),
-        send: (text, name, trap) => act.publish({ text, name, trap, parent: null }),
+        send: (text, name, trap, wish) => act.publish({ text, name, trap, wish, parent: null }),
       });
     const closed = state.thread.locked && h("p", { class: "note" }, t("closed"));
     const parts = me || !mainForm ? [panel, closed || "", mainForm || ""] : [mainForm, panel];
@@ -183,9 +183,10 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     return null;
   }
 
-  /** Scroll to and highlight the comment named by #comment-123, loading pages until found. */
+  /** Scroll to and highlight the comment named by #kommentar-123 (mail's links) or #comment-123,
+   * loading pages until found. */
   async function reveal() {
-    const wanted = /^#comment-(\d+)$/.exec(location.hash);
+    const wanted = /^#(?:kommentar|comment)-(\d+)$/.exec(location.hash);
     if (!wanted) return;
     let target;
     while (!(target = root.getElementById("comment-" + wanted[1])) && state.thread.next && !problem.textContent) {

@@ -15,7 +15,8 @@
  * @property {number} edit_window    seconds an anonymous author may edit or delete
  * @property {string} form_token     a signed timestamp: posts faster than a person types are spam
  * @property {boolean} account_edit   account holders may edit and delete their own comments
- * @property {boolean} mail           the server sends mail: address verification, password resets
+ * @property {boolean} mail           the server sends mail: reply notifications, address
+ *                                    verification, password resets
  */
 
 /**
@@ -39,6 +40,7 @@
  * @property {boolean} deleted
  * @property {Comment[]} replies
  * @property {string} [edit_token]   only in the answer to the anonymous author's POST
+ * @property {"on" | "requested"} [notify]  only when the POST asked to be mailed replies
  * @property {"published" | "pending"} [status]
  */
 

@@ -20,6 +20,7 @@ from . import (
     links,
     mail,
     migrations,
+    notices,
     ratelimits,
     static,
     webhooks,
@@ -61,6 +62,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     migrations.init_app(app)
     webhooks.init_app(app)
+    notices.init_app(app)
     mail.init_app(app)
     compress.init_app(app)  # first registered, so it runs last, on the finished response
     errors.init_app(app)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -138,11 +138,13 @@ def _clean_title(title: object) -> str:
 
 def post(author: Author, policy: Policy, *, url: object, text: object, thread_id: object = None,
          parent: object = None, name: object = None, title: object = None,
-         submission: Submission | None = None) -> Comment:
+         submission: Submission | None = None,
+         also: Callable[[Comment], None] | None = None) -> Comment:
     """Write a comment (or a reply when ``parent`` is given) on the page ``url`` names.
 
     It is published, or held for a moderator (``pending``), or kept as ``spam`` with the
-    reason when a defence catches it (see ``defences``)."""
+    reason when a defence catches it (see ``defences``). ``also`` is given the new comment
+    inside the same transaction, for what is written with it (a subscription)."""
     key, normalised = locate(url, thread_id, policy)
     policy = policy.site(urls.origin_of(normalised))
     body = _clean_text(text, policy)
@@ -185,6 +187,8 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
                           ip_hash=author.ip_hash, status=status, spam_reason=reason,
                           fingerprint=print_)
         insert(comment)
+        if also is not None:
+            also(comment)
         changes.moved(comment.id, None, status)
         if status == PUBLISHED:
             changes.add(thread_id)

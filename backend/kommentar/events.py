@@ -52,8 +52,10 @@ def event_of(before: str | None, after: str) -> str | None:
 
 
 def permalink(page_url: str, comment_id: int) -> str:
-    """The address of a comment on its page: the widget scrolls to ``#comment-ID``."""
-    return f"{page_url.split('#', 1)[0]}#comment-{comment_id}"
+    """The address of a comment on its page: the widget scrolls to ``#kommentar-ID`` (and to
+    the ``#comment-ID`` of its own permalinks; the other name keeps clear of a page's own
+    ids)."""
+    return f"{page_url.split('#', 1)[0]}#kommentar-{comment_id}"
 
 
 def described(comment_ids: Iterable[int]) -> dict[int, dict[str, Any]]:

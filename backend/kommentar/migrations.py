@@ -152,6 +152,42 @@ def _mail_links(db: Database) -> None:
     run_migrations(migrator.add_column("user", "email_verified", DateTimeField(null=True)))
 
 
+def _notifications(db: Database) -> None:
+    """Version 7: reply notifications by mail: the addresses readers gave (confirmed or
+    not, stopped or not), the comments whose replies they want, replies waiting to be
+    mailed, and when each address was last mailed about each thread."""
+    thread = _frozen_table(db, "thread", {"id": AutoField()})  # only referred to
+    comment = _frozen_table(db, "comment", {"id": AutoField()})
+    mail_address = _frozen_table(db, "mail_address", {
+        "id": AutoField(),
+        "address": CharField(max_length=254),
+        "key": CharField(max_length=254, unique=True),
+        "confirmed": DateTimeField(null=True),
+        "stopped": DateTimeField(null=True),
+        "created": DateTimeField(),
+    })
+    subscription = _frozen_table(db, "subscription", {
+        "id": AutoField(),
+        "comment": ForeignKeyField(comment, unique=True, on_delete="CASCADE"),
+        "address": ForeignKeyField(mail_address, on_delete="CASCADE"),
+        "lang": CharField(max_length=5),
+        "created": DateTimeField(),
+    })
+    reply_notice = _frozen_table(db, "reply_notice", {
+        "id": AutoField(),
+        "subscription": ForeignKeyField(subscription, on_delete="CASCADE"),
+        "reply": ForeignKeyField(comment, on_delete="CASCADE"),
+        "due": DateTimeField(index=True),
+    }, indexes=((("subscription", "reply"), True),))
+    thread_mailing = _frozen_table(db, "thread_mailing", {
+        "id": AutoField(),
+        "address": ForeignKeyField(mail_address, on_delete="CASCADE"),
+        "thread": ForeignKeyField(thread, on_delete="CASCADE"),
+        "mailed": DateTimeField(index=True),
+    }, indexes=((("address", "thread"), True),))
+    db.create_tables([mail_address, subscription, reply_notice, thread_mailing])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
@@ -159,6 +195,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _imports,
     _outbox,
     _mail_links,
+    _notifications,
     # Append new steps here; never edit a step that has shipped, and write every column,
     # table and index out in the step (``_frozen_table`` for a new table), never as today's
     # model field. Use playhouse.migrate's schema migrator for nullable columns and indexes;

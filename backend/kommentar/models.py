@@ -1,5 +1,5 @@
-"""The stored things: accounts, threads, comments and votes, bans and the audit log, and the
-outbox of messages to send.
+"""The stored things: accounts, threads, comments and votes, bans and the audit log, the
+outbox of messages to send, and readers' subscriptions to replies by mail.
 
 Counts that every read needs (a thread's comment count, a comment's up and down
 votes and its rank) are kept on the row itself and recomputed inside the write
@@ -225,4 +225,57 @@ class UsedLink(BaseModel):
     expires = DateTimeField(index=True)
 
 
-MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry, OutboxMessage, UsedLink]
+class MailAddress(BaseModel):
+    """An address readers gave for reply notifications. Nothing but the confirmation mail
+    goes to it until its owner follows that mail's link (``confirmed``); ``stopped`` is
+    when its owner unsubscribed from all mail, after which it is sent nothing at all.
+    Added by migrations._notifications."""
+
+    id = AutoField()
+    address = CharField(max_length=254)  # as given, once checked
+    key = CharField(max_length=254, unique=True)  # lower-cased: one row per address
+    confirmed = DateTimeField(null=True)
+    stopped = DateTimeField(null=True)
+    created = DateTimeField(default=utcnow)
+
+
+class Subscription(BaseModel):
+    """A comment whose replies its author wants mailed to an address, in the language of
+    the page it was written on. Kept apart from the comment, so thread fetches never
+    read it."""
+
+    id = AutoField()
+    comment = ForeignKeyField(Comment, unique=True, on_delete="CASCADE")
+    address = ForeignKeyField(MailAddress, on_delete="CASCADE")
+    lang = CharField(max_length=5)
+    created = DateTimeField(default=utcnow)
+
+
+class ReplyNotice(BaseModel):
+    """A published reply waiting to be mailed to a subscription's address: gathered with the
+    others of the same address and thread into one mail once ``due``."""
+
+    id = AutoField()
+    subscription = ForeignKeyField(Subscription, on_delete="CASCADE")
+    reply = ForeignKeyField(Comment, on_delete="CASCADE")
+    due = DateTimeField(index=True)
+
+    class Meta:
+        indexes = ((("subscription", "reply"), True),)
+
+
+class ThreadMailing(BaseModel):
+    """When an address was last mailed replies in a thread: the next such mail waits until
+    ``notices.WINDOW`` after it. Forgotten once the window has passed."""
+
+    id = AutoField()
+    address = ForeignKeyField(MailAddress, on_delete="CASCADE")
+    thread = ForeignKeyField(Thread, on_delete="CASCADE")
+    mailed = DateTimeField(index=True)
+
+    class Meta:
+        indexes = ((("address", "thread"), True),)
+
+
+MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry, OutboxMessage, UsedLink, MailAddress,
+          Subscription, ReplyNotice, ThreadMailing]

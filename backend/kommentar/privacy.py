@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from peewee import chunked, fn
 
+from . import subscriptions
 from .accounts import MAX_PASSWORD, account_key, password_matches
 from .db import CHUNK, database, is_postgres
 from .errors import Invalid, Unauthorized
@@ -27,11 +29,13 @@ ANONYMOUS_NAME = "deleted user"  # what an anonymised comment shows in place of 
 
 @dataclass(frozen=True)
 class Export:
-    """Everything stored about one account: the row, its comments and the votes it cast."""
+    """Everything stored about one account: the row, its comments, the votes it cast and the
+    subscriptions to replies to its comments (with their addresses)."""
 
     user: User
     comments: list[Comment]
     votes: list[Vote]
+    subscriptions: list[dict[str, Any]]
 
 
 def export(user: User) -> Export:
@@ -39,7 +43,8 @@ def export(user: User) -> Export:
     comments = list(Comment.select(Comment, Thread.url).join(Thread)
                     .where(Comment.author == user.id).order_by(Comment.id))
     votes = list(Vote.select().where(Vote.voter == account_key(user.id)).order_by(Vote.id))
-    return Export(user=user, comments=comments, votes=votes)
+    return Export(user=user, comments=comments, votes=votes,
+                  subscriptions=subscriptions.of_account(user))
 
 
 def _check_password(user: User, password: object) -> None:
@@ -73,13 +78,15 @@ def _remove_comments(user: User) -> None:
 
 def delete_account(user: User, password: object, comments: object) -> None:
     """Delete an account after checking its password, with its votes, and its comments
-    either removed (``delete``) or kept without any link to it (``anonymise``)."""
+    either removed (``delete``) or kept without any link to it (``anonymise``); the
+    subscriptions of its comments and its verified address go either way."""
     if comments not in CHOICES:
         raise Invalid('Choose "delete" or "anonymise" for the comments.',
                       code="invalid_choice")
     _check_password(user, password)
     with writing() as changes:
         shown = _threads_shown_in(user)
+        subscriptions.forget_account(user)
         _remove_votes(user)
         if comments == "delete":
             _remove_comments(user)

@@ -93,4 +93,6 @@ def export(data) -> dict[str, Any]:
         } for item in data.comments],
         "votes": [{"comment": item.comment_id, "value": item.value,
                    "created": timestamp(item.created)} for item in data.votes],
+        "subscriptions": [{**item, "created": timestamp(item["created"])}
+                          for item in data.subscriptions],
     }

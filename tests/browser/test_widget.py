@@ -202,7 +202,7 @@ def test_a_deep_link_scrolls_to_and_highlights_the_comment(blog, page):
     made = [seed.comment("blog-post.html", f"Comment number {i}.\n\n" + "More text. " * 40,
                          name=f"Reader {i}") for i in range(6)]
     target = made[4]
-    page.goto(f"{site.url}/blog-post.html#comment-{target['id']}")
+    page.goto(f"{site.url}/blog-post.html#kommentar-{target['id']}")  # as mail links it
     expect(article(page, target)).to_have_class(re.compile(r"\bhl\b"))
     expect(article(page, target)).to_be_focused()
     expect(article(page, target)).to_be_in_viewport()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import comments, serialize, tokens
+from .. import comments, serialize, subscriptions, tokens
 from ..defences import Submission
 from ..models import SPAM
 from ..ratelimits import limited
@@ -16,18 +16,31 @@ bp = Blueprint("comments", __name__)
 @bp.post("/comments")
 @limited("limit_post", req.writer_key)
 def post_comment():
-    """Publish a comment or a reply; anonymous authors get an edit token back."""
+    """Publish a comment or a reply; anonymous authors get an edit token back. With
+    ``notify``, replies to it are mailed to its author (see ``subscriptions``)."""
     data = req.body()
     parent = data.get("parent")
     if parent is not None:
         parent = req.comment_id(parent, "parent")
-    comment = comments.post(req.author(), req.policy(), url=data.get("url"),
+    author = req.author()
+    wish = subscriptions.wish(author.user, data.get("notify"), data.get("email"),
+                              data.get("lang"), bool(current_app.config["SMTP_HOST"]))
+    client = req.client_key()
+
+    def subscribe(comment) -> None:
+        if wish is not None and comment.status != SPAM:  # spam asks nobody to confirm
+            subscriptions.subscribe(comment, wish, client)
+
+    comment = comments.post(author, req.policy(), url=data.get("url"),
                             text=data.get("text"), thread_id=data.get("id"), parent=parent,
                             name=data.get("name"), title=data.get("title"),
                             submission=Submission(honeypot=data.get("website"),
-                                                  form_token=data.get("form_token")))
+                                                  form_token=data.get("form_token")),
+                            also=subscribe)
     # A comment caught as spam is "pending" to its sender: a bot learns nothing to adapt to.
     result = serialize.held(comment) if comment.status == SPAM else serialize.comment(comment)
+    if wish is not None:
+        result["notify"] = wish.answer
     if comment.author_id is None:
         result["edit_token"] = req.signer().sign(tokens.EDIT, comment.id)
     return jsonify(result), 201

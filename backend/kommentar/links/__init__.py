@@ -104,13 +104,13 @@ def page(name: str, lang: str | None, status: int = 200, **context: Any):
 
 @bp.errorhandler(LinkRefused)
 def _refused(error: LinkRefused):
-    return page("refused", error.lang, 410 if error.reason in (EXPIRED, USED) else 400,
+    return page("refused", error.lang, 400 if error.reason == INVALID else 410,
                 reason=error.reason)
 
 
 def init_app(app) -> None:
     """Serve the pages links open, and forget used links once they have expired."""
-    from . import account  # noqa: F401 - its routes join ``bp``
+    from . import account, replies  # noqa: F401 - their routes join ``bp``
 
     app.register_blueprint(bp)
     if forget_used not in outbox.cleaners:
