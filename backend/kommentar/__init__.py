@@ -20,6 +20,7 @@ from . import (
     links,
     mail,
     migrations,
+    moderators,
     ratelimits,
     static,
     webhooks,
@@ -62,6 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     migrations.init_app(app)
     webhooks.init_app(app)
     mail.init_app(app)
+    moderators.init_app(app)
     compress.init_app(app)  # first registered, so it runs last, on the finished response
     errors.init_app(app)
     cors.init_app(app)
