@@ -115,6 +115,7 @@ UNSHOWN = {
     "addresses.verify": "an account's address",
     "addresses.request_reset": "a reset letter in the outbox",
     "account.reset": "an account's password and sessions, and the used link",
+    "moderation.take_action": "a moderator's link: what it changes, moderation.act changes",
 }
 
 

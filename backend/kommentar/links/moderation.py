@@ -89,7 +89,7 @@ class _Unchanged(Exception):
 
 
 @bp.post("/moderate/<token>")
-def act(token: str):
+def take_action(token: str):
     """Take the link's action as its moderator, once, and say what happened."""
     try:
         with database.atomic():
