@@ -15,7 +15,7 @@ import itsdangerous
 import pytest
 from support import SITE, Api, Clock, QueryCounter
 
-from kommentar import accounts, create_app, moderation, outbox, tokens
+from kommentar import accounts, create_app, moderation, moderators, outbox, tokens
 from kommentar.models import (
     DELETED,
     PENDING,
@@ -58,7 +58,7 @@ def sent(app, mail_server) -> list:
 
 
 def mails() -> list[OutboxMessage]:
-    return list(OutboxMessage.select().where(OutboxMessage.kind == "mail"))
+    return list(OutboxMessage.select().where(OutboxMessage.kind == moderators.KIND))
 
 
 def token(app, moderator: User, comment_id: int, action: str) -> str:
@@ -158,7 +158,37 @@ def test_a_comment_not_mailed_about_costs_no_statement(app, settings):
     assert not any('"user"' in sql or "outbox_message" in sql for sql in counted.statements)
 
 
-def test_a_command_outside_any_request_writes_the_letters_too(app, mod):
+def test_a_post_costs_one_look_up_and_one_insert_whatever_the_moderators(app, api):
+    for name in ("Mod", "Editor", "Chief"):
+        account(name)
+    api.comment("The thread exists from here on.")
+    with QueryCounter() as counted:
+        api.comment("Held, mailed to three.")
+    mentions = [sql for sql in counted.statements if '"user"' in sql or "outbox_message" in sql]
+    assert len(mentions) == 2
+    assert len(mails()) == 6
+
+
+def test_a_letter_is_not_sent_to_an_admin_demoted_before_it_went_out(app, api, mod,
+                                                                       mail_server):
+    api.comment("Held.")
+    User.update(role="user").where(User.id == mod.id).execute()
+    assert outbox.deliver_due(app.config).failed == 1
+    assert mail_server.received == []
+    [message] = mails()
+    assert message.last_error == "no longer an admin with this verified address"
+
+
+def test_a_letter_about_a_comment_removed_before_it_went_out_is_not_sent(app, api, mod,
+                                                                           mail_server):
+    held = api.comment("Held, then removed for good.")["id"]
+    moderation.act(None, "delete", [held])
+    moderation.purge(undo_window=timedelta(seconds=-1))
+    assert outbox.deliver_due(app.config).failed == 1
+    assert mail_server.received == []
+
+
+def test_a_command_outside_any_request_writes_the_letters_too(app, mod, mail_server):
     from kommentar import comments
     from kommentar.comments import Author
 
@@ -166,6 +196,8 @@ def test_a_command_outside_any_request_writes_the_letters_too(app, mod):
                   text="Imported by a script.", name="Script")
     [message] = mails()
     assert message.destination == "mod@example.org"
+    [letter] = sent(app, mail_server)
+    assert "Imported by a script." in letter.text()
 
 
 # --- the page a link opens ----------------------------------------------------------------

@@ -4,7 +4,7 @@ later may help.
 
 Mail goes through the outbox (``queue``, in the transaction of the event that causes it):
 the outbox keeps a message as its bytes and hands it back to ``deliver``, which sends it with
-``Mailer.send_bytes``; ``kommentar mail test`` calls ``Mailer.send`` directly.
+``send_for_outbox``; ``kommentar mail test`` calls ``Mailer.send`` directly.
 """
 
 from __future__ import annotations
@@ -376,11 +376,18 @@ def queue(message: EmailMessage, event: str) -> None:
 
 def deliver(message: outbox.Message, config: Mapping[str, Any]) -> None:
     """Send a queued mail through the configured server (the outbox's deliverer for mail)."""
+    send_for_outbox(email.message_from_bytes(message.payload.encode("ascii"), policy=POLICY),
+                    message.destination, config)
+
+
+def send_for_outbox(message: EmailMessage, to: str, config: Mapping[str, Any]) -> None:
+    """Send ``message`` to ``to`` through the configured server now, or raise the outbox's
+    DeliveryFailed: for deliverers of mail (and of mail written as it is sent)."""
     mailer = Mailer.from_config(config)
     if mailer is None:
         raise outbox.DeliveryFailed("mail is off: smtp_host is not set", permanent=True)
     try:
-        mailer.send_bytes(message.payload.encode("ascii"), message.destination)
+        mailer.send(message, to)
     except MailError as error:
         raise outbox.DeliveryFailed(error.reason, permanent=not error.temporary) from None
 

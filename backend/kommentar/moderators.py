@@ -3,13 +3,18 @@ pending``), or every comment that arrives (``all``), is mailed to every admin ac
 verified address: where, who, what, the IP hash and why it was held, with links to approve,
 delete or mark it as spam, which open a page on this server (``links/moderation.py``).
 
-An ``events`` listener writes the letters into the outbox in the transaction of the post, so
-they go out exactly when the comment is committed, and posting never waits for SMTP. Only a
-comment's arrival is mailed: a moderator approving or restoring one is already in the know.
+An ``events`` listener queues one outbox message per moderator and comment in the transaction
+of the post (a look-up of the moderators and one INSERT), so the mail goes out exactly when
+the comment is committed and posting never waits for SMTP. The letter itself is written when
+it is sent: rendering it inside the post's transaction would hold the writer's lock for
+milliseconds per moderator. Only a comment's arrival is mailed: a moderator approving or
+restoring one is already in the know.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from contextlib import nullcontext
 from datetime import timedelta
 from typing import Any
@@ -17,13 +22,13 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from peewee import JOIN
 
-from . import letters, links, tokens
+from . import letters, links, mail, outbox, tokens
 from .events import COMMENT_PENDING, COMMENT_PUBLISHED, Events, arrivals, listeners, permalink
 from .models import PENDING, Comment, Thread, User
 
+KIND = "moderator-mail"  # the outbox's kind: a letter written as it is sent
 LINK_LIFETIME = timedelta(days=7)
 LETTER = "moderate"
-EVENT = "moderation.notify"  # what the outbox's admin page says caused the mail
 LANGUAGE = "en"  # the language of /admin, which moderators use already
 # The events each setting mails about, when the comment is new.
 MAILED = {"none": (), "pending": (COMMENT_PENDING,), "all": (COMMENT_PENDING, COMMENT_PUBLISHED)}
@@ -39,6 +44,7 @@ def init_app(app: Flask) -> None:
     """Mail moderators about new comments, as ``notify_moderators`` says."""
     global _latest
     _latest = app
+    outbox.deliverers[KIND] = deliver
     if notify not in listeners:
         listeners.append(notify)
 
@@ -48,32 +54,44 @@ def _app() -> Flask | None:
 
 
 def notify(events: Events) -> None:
-    """Queue one letter per moderator for each new comment the setting mails about, in the
+    """Queue a letter to each moderator for each new comment the setting mails about, in the
     caller's transaction. No statement at all for a comment it does not mail about."""
     app = _app()
     if app is None or app.extensions.get("kommentar.mailer") is None:
         return
     mailed, new = MAILED[app.config["NOTIFY_MODERATORS"]], arrivals.get()
-    wanted = {comment_id: event for event, comment_id in events
-              if event in mailed and comment_id in new}
+    wanted = [(event, comment_id) for event, comment_id in events
+              if event in mailed and comment_id in new]
     if not wanted:
         return
-    moderators = list(User.select(User.id, User.username, User.email, User.session_version)
-                      .where((User.role == "admin") & User.email_verified.is_null(False)
-                             & User.email.is_null(False)).order_by(User.id))
-    if not moderators:
-        return
-    # A command (or a test) writes outside any app context: the templates and signer are the
-    # latest app's then.
+    moderators = (User.select(User.id, User.email)
+                  .where((User.role == "admin") & User.email_verified.is_null(False)
+                         & User.email.is_null(False)).order_by(User.id).tuples())
+    outbox.queue((KIND, event, address, {},
+                  json.dumps({"moderator": moderator_id, "comment": comment_id}))
+                 for moderator_id, address in moderators for event, comment_id in wanted)
+
+
+def deliver(message: outbox.Message, config: Mapping[str, Any]) -> None:
+    """Write a queued moderator's letter and send it (the outbox's deliverer for KIND): to an
+    account that is still an admin with this verified address, about a comment still there."""
+    payload = json.loads(message.payload)
+    moderator = User.get_or_none((User.id == payload["moderator"]) & (User.role == "admin")
+                                 & User.email_verified.is_null(False))
+    if moderator is None or moderator.email != message.destination:
+        raise outbox.DeliveryFailed("no longer an admin with this verified address",
+                                    permanent=True)
+    found = described([payload["comment"]])
+    if not found:
+        raise outbox.DeliveryFailed("the comment has been removed for good", permanent=True)
+    app = _app()
     with nullcontext() if has_app_context() else app.app_context():
-        for comment in described(wanted):
-            event = wanted[comment["id"]]
-            for moderator in moderators:
-                letters.send(LETTER, LANGUAGE, moderator.email, EVENT, HEADERS,
-                             comment=comment, moderator=moderator.username,
-                             waiting=event == COMMENT_PENDING,
-                             actions=[(action, action_url(moderator, comment["id"], action))
-                                      for action in ACTIONS[event]])
+        letter = letters.letter(
+            LETTER, LANGUAGE, moderator.email, HEADERS, comment=found[0],
+            moderator=moderator.username, waiting=message.event == COMMENT_PENDING,
+            actions=[(action, action_url(moderator, found[0]["id"], action))
+                     for action in ACTIONS[message.event]])
+    mail.send_for_outbox(letter, moderator.email, config)
 
 
 def action_url(moderator: User, comment_id: int, action: str) -> str:
