@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTANCE := instance
 CONFIG := $(INSTANCE)/kommentar.toml
 
-.PHONY: run test test-python test-widget lint build check-embed bench bench-import bench-quick bench-moderation bench-webhooks fuzz clean
+.PHONY: run test test-python test-widget lint build check-embed bench bench-import bench-quick bench-moderation bench-webhooks bench-mail fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -89,6 +89,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/browser.py --self-contained --output bench/results/browser.md
 	$(BIN)/python bench/spam_wave.py
 	$(BIN)/python bench/webhooks.py
+	$(BIN)/python bench/mail.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/import_isso.py
 
@@ -109,6 +110,10 @@ bench-moderation: $(BIN)/.installed
 ## bench-webhooks: posts with no webhook, with one delivered meanwhile, and with one only queued
 bench-webhooks: $(BIN)/.installed
 	$(BIN)/python bench/webhooks.py
+
+## bench-mail: posts with mail off, and with moderator letters queued only or sent meanwhile
+bench-mail: $(BIN)/.installed
+	$(BIN)/python bench/mail.py
 
 clean:
 	rm -rf $(VENV) node_modules $(INSTANCE) .pytest_cache .ruff_cache

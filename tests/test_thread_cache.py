@@ -119,6 +119,7 @@ UNSHOWN = {
     "notices.forget_mailings": "when addresses were last mailed about threads",
     "subscriptions.confirm": "a reader's address, never in a thread document",
     "subscriptions.unsubscribe": "subscriptions to replies, never in a thread document",
+    "moderation.take_action": "a moderator's link: what it changes, moderation.act changes",
 }
 
 

@@ -20,6 +20,7 @@ from . import (
     links,
     mail,
     migrations,
+    moderators,
     notices,
     ratelimits,
     static,
@@ -64,6 +65,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     webhooks.init_app(app)
     notices.init_app(app)
     mail.init_app(app)
+    moderators.init_app(app)
     compress.init_app(app)  # first registered, so it runs last, on the finished response
     errors.init_app(app)
     cors.init_app(app)

@@ -11,6 +11,7 @@ lose its events.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 from typing import Any
 
 from .db import batches, execute, placeholders
@@ -27,6 +28,10 @@ Events = list[tuple[str, int]]  # (event, comment id), in the order they happene
 # own in init_app. A listener runs wherever comments change (a request, a command), so it
 # reads its settings as it was configured, not from a request.
 listeners: list[Callable[[Events], None]] = []
+# While the listeners run: the comments that are new in the write (a post), so that a listener
+# can tell a comment's arrival from a moderator publishing or restoring it, which has the
+# same event.
+arrivals: ContextVar[frozenset[int]] = ContextVar("kommentar.arrivals", default=frozenset())
 
 # A comment with its thread and author, for what an event says about it.
 _DESCRIBE = ('SELECT "comment"."id", "comment"."parent_id", "comment"."status", '

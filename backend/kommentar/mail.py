@@ -4,7 +4,7 @@ later may help.
 
 Mail goes through the outbox (``queue``, in the transaction of the event that causes it):
 the outbox keeps a message as its bytes and hands it back to ``deliver``, which sends it with
-``Mailer.send_bytes``; ``kommentar mail test`` calls ``Mailer.send`` directly.
+``send_for_outbox``; ``kommentar mail test`` calls ``Mailer.send`` directly.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import ipaddress
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Mapping
 from contextlib import closing, suppress
 from dataclasses import dataclass, field
@@ -106,6 +107,82 @@ def _refused(what: str, code: int, text: bytes | str) -> MailError:
     return MailError(f"{what} refused: {_reply(code, text)}", temporary=code < 500)
 
 
+class _Bounded:
+    """A socket whose every read and write waits at most until ``deadline`` (on
+    ``time.monotonic()``), and at most ``step`` seconds: however slowly a server answers,
+    byte by byte, one send ends by its deadline."""
+
+    deadline = float("inf")
+    step: float | None = None
+
+    def bound(self, deadline: float, step: float) -> None:
+        """Set when this socket's reads and writes must end."""
+        self.deadline, self.step = deadline, step
+
+    def _wait(self) -> None:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the deadline of the whole send has passed")
+        self.settimeout(left if self.step is None else min(self.step, left))
+
+    def recv(self, *args, **kwargs):
+        self._wait()
+        return super().recv(*args, **kwargs)
+
+    def recv_into(self, *args, **kwargs):
+        self._wait()
+        return super().recv_into(*args, **kwargs)
+
+    def send(self, *args, **kwargs):
+        self._wait()
+        return super().send(*args, **kwargs)
+
+    def sendall(self, data, *args, **kwargs):
+        if isinstance(self, ssl.SSLSocket):  # its sendall sends piece by piece with send
+            return super().sendall(data, *args, **kwargs)
+        view = memoryview(data).cast("B")
+        while view:  # piece by piece, each within what is left
+            view = view[self.send(view, *args, **kwargs):]
+        return None
+
+
+class _BoundedSocket(_Bounded, socket.socket):
+    pass
+
+
+class _BoundedSSLSocket(_Bounded, ssl.SSLSocket):
+    pass
+
+
+class _BoundedSMTP(smtplib.SMTP):
+    """smtplib's client on ``_Bounded`` sockets: connecting, the TLS handshake and every
+    command and reply end by ``deadline``. The TLS context must make ``_BoundedSSLSocket``s."""
+
+    deadline = float("inf")
+
+    def _get_socket(self, host, port, timeout):
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the deadline of the whole send has passed")
+        plain = socket.create_connection((host, port), min(timeout, left), self.source_address)
+        sock = _BoundedSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
+        sock.bound(self.deadline, timeout)
+        return sock
+
+    def starttls(self, *args, **kwargs):
+        answer = super().starttls(*args, **kwargs)
+        self.sock.bound(self.deadline, self.timeout)
+        return answer
+
+
+class _BoundedSMTPSSL(_BoundedSMTP, smtplib.SMTP_SSL):
+    def _get_socket(self, host, port, timeout):
+        sock = self.context.wrap_socket(super()._get_socket(host, port, timeout),
+                                        server_hostname=host)
+        sock.bound(self.deadline, timeout)
+        return sock
+
+
 @dataclass(frozen=True)
 class Mailer:
     """The SMTP server the settings name, and the sender and domain of every message."""
@@ -119,6 +196,13 @@ class Mailer:
     username: str | None = None
     password: str | None = field(default=None, repr=False)
     tls: ssl.SSLContext | None = field(default=None, repr=False)
+    # Seconds one whole send may take, every step together: the outbox's promise for a
+    # deliverer, which a server that answers slowly, step by step, cannot stretch.
+    send_timeout: float = outbox.SEND_TIMEOUT
+
+    def __post_init__(self):
+        if self.tls is not None:  # its sockets end by the send's deadline too
+            self.tls.sslsocket_class = _BoundedSSLSocket
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Mailer | None:
@@ -169,24 +253,41 @@ class Mailer:
         trying it again never sends it twice to anyone."""
         recipient = _recipient(message, to)
         raw = message.as_bytes(policy=POLICY)
+        deadline = time.monotonic() + self.send_timeout
         try:
-            with closing(self._connect()) as smtp:  # closed without QUIT after a failure
+            with closing(self._connect(deadline)) as smtp:  # closed without QUIT after a failure
                 self._secure(smtp)
                 self._log_in(smtp)
                 answer = self._transmit(smtp, raw, recipient)
                 with suppress(OSError, smtplib.SMTPException):  # the server has it: too late
                     smtp.quit()                                 # for a failure to matter
         except (OSError, smtplib.SMTPException) as error:  # smtplib's errors are OSErrors too
+            if time.monotonic() >= deadline:
+                raise MailError(f"gave up after {self.send_timeout:g} s: {self.server} "
+                                "answered too slowly", temporary=True) from None
             raise self._failure(error) from None
         return answer
 
-    def _connect(self) -> smtplib.SMTP:
+    def _connect(self, deadline: float) -> smtplib.SMTP:
         # Greeting with this server's own name spares smtplib a reverse DNS look-up per mail.
         if self.security == "tls":
-            return smtplib.SMTP_SSL(self.host, self.port, local_hostname=self.domain,
-                                    timeout=self.timeout, context=self.tls)
-        return smtplib.SMTP(self.host, self.port, local_hostname=self.domain,
-                            timeout=self.timeout)
+            smtp = _BoundedSMTPSSL(local_hostname=self.domain, timeout=self.timeout,
+                                   context=self.tls)
+        else:
+            smtp = _BoundedSMTP(local_hostname=self.domain, timeout=self.timeout)
+        smtp.deadline = deadline
+        # The name STARTTLS checks the certificate against, which smtplib sets only when its
+        # constructor connects.
+        smtp._host = self.host
+        try:
+            code, greeting = smtp.connect(self.host, self.port)
+        except BaseException:
+            smtp.close()
+            raise
+        if code != 220:
+            smtp.close()
+            raise smtplib.SMTPConnectError(code, greeting)
+        return smtp
 
     def _secure(self, smtp: smtplib.SMTP) -> None:
         if self.security != "starttls":
@@ -275,11 +376,18 @@ def queue(message: EmailMessage, event: str) -> None:
 
 def deliver(message: outbox.Message, config: Mapping[str, Any]) -> None:
     """Send a queued mail through the configured server (the outbox's deliverer for mail)."""
+    send_for_outbox(email.message_from_bytes(message.payload.encode("ascii"), policy=POLICY),
+                    message.destination, config)
+
+
+def send_for_outbox(message: EmailMessage, to: str, config: Mapping[str, Any]) -> None:
+    """Send ``message`` to ``to`` through the configured server now, or raise the outbox's
+    DeliveryFailed: for deliverers of mail (and of mail written as it is sent)."""
     mailer = Mailer.from_config(config)
     if mailer is None:
         raise outbox.DeliveryFailed("mail is off: smtp_host is not set", permanent=True)
     try:
-        mailer.send_bytes(message.payload.encode("ascii"), message.destination)
+        mailer.send(message, to)
     except MailError as error:
         raise outbox.DeliveryFailed(error.reason, permanent=not error.temporary) from None
 

@@ -123,9 +123,10 @@ def _hold(where, actor: User | None, reason: str, now: datetime) -> None:
 
 
 def act(actor: User | None, action: str, selection: list[int] | Filter, reason: str = "", *,
-        undo_window: timedelta = UNDO_WINDOW) -> int:
+        undo_window: timedelta = UNDO_WINDOW, by: str = "") -> int:
     """Apply a moderation action to comment ids or to a whole filter result; return how many
-    comments it changed. One audit entry per call, whatever the count.
+    comments it changed. One audit entry per call, whatever the count; ``by`` names how the
+    actor acted when it was not the admin pages or the command line (``e-mail``).
 
     ``spam`` also holds the selection's accounts and IP hashes, so their next comments wait
     in the queue. ``undo_delete`` restores what a moderator deleted within ``undo_window``.
@@ -151,7 +152,8 @@ def act(actor: User | None, action: str, selection: list[int] | Filter, reason: 
                 written.moved(comment_id, _BEFORE.get(action, status_before), status)
         if reason:
             detail += f"; reason: {reason}"
-        record(actor, action, target, f"{detail}; changed: {len(changed)}")
+        detail += f"; changed: {len(changed)}"
+        record(actor, action, target, f"{detail}; by {by}" if by else detail)
     return len(changed)
 
 

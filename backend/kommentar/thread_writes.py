@@ -27,7 +27,7 @@ from peewee import SQL, Expression, fn
 
 from . import ranking
 from .db import batches, database, execute, is_postgres, placeholders
-from .events import event_of, listeners
+from .events import arrivals, event_of, listeners
 from .models import PUBLISHED, Comment, Thread, utcnow
 
 # The statements of every post and vote, written out: peewee takes longer to build them than
@@ -57,6 +57,7 @@ class Changes:
         self.added: dict[int, int] = {}
         self.named = False
         self.events: list[tuple[str, int]] = []
+        self.arrived: set[int] = set()
 
     def recount(self, thread_ids: Iterable[int]) -> None:
         """These threads gained or lost published comments (their documents changed too)."""
@@ -79,6 +80,8 @@ class Changes:
         event = event_of(before, after)
         if event is not None:
             self.events.append((event, comment_id))
+            if before is None:
+                self.arrived.add(comment_id)
 
 
 class UnnamedChange(RuntimeError):
@@ -102,8 +105,12 @@ def writing() -> Iterator[Changes]:
                 execute(_ADD, (added, thread_id))
         _touch(changes.shown - changes.counted - changes.added.keys())
         if changes.events:
-            for listener in listeners:
-                listener(changes.events)
+            arrived = arrivals.set(frozenset(changes.arrived))
+            try:
+                for listener in listeners:
+                    listener(changes.events)
+            finally:
+                arrivals.reset(arrived)
 
 
 def _recount(thread_ids: set[int]) -> None:

@@ -36,12 +36,14 @@ INVALID, EXPIRED, USED = "invalid", "expired", "used"  # why a link does not wor
 
 class LinkRefused(Exception):
     """A link that does not work (any more): ``reason`` is INVALID, EXPIRED or USED, or a
-    purpose's own (the comment it concerns is gone), which its ``refused`` page words."""
+    purpose's own (the comment it concerns is gone), which its ``refused`` page words, with
+    its own ``status`` (else 400 for INVALID, 410 for the rest: what it names is gone)."""
 
-    def __init__(self, reason: str, lang: str | None = None):
+    def __init__(self, reason: str, lang: str | None = None, status: int | None = None):
         super().__init__(reason)
         self.reason = reason
         self.lang = lang
+        self.status = status
 
 
 def url(action: str, purpose: str, payload: Any) -> str:
@@ -104,13 +106,13 @@ def page(name: str, lang: str | None, status: int = 200, **context: Any):
 
 @bp.errorhandler(LinkRefused)
 def _refused(error: LinkRefused):
-    return page("refused", error.lang, 400 if error.reason == INVALID else 410,
-                reason=error.reason)
+    status = error.status or (400 if error.reason == INVALID else 410)
+    return page("refused", error.lang, status, reason=error.reason)
 
 
 def init_app(app) -> None:
     """Serve the pages links open, and forget used links once they have expired."""
-    from . import account, replies  # noqa: F401 - their routes join ``bp``
+    from . import account, moderation, replies  # noqa: F401 - their routes join ``bp``
 
     app.register_blueprint(bp)
     if forget_used not in outbox.cleaners:

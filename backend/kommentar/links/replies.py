@@ -14,7 +14,7 @@ from .. import subscriptions, tokens
 from ..models import Thread
 from . import LinkRefused, bp, page, read
 
-GONE = "gone"  # the address the link names is no longer stored
+GONE = "address_gone"  # the address the link names is no longer stored
 
 
 def _addressed(purpose: str, token: str) -> subscriptions.Addressed:
