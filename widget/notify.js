@@ -49,7 +49,8 @@ export function offerNotify(form, lang, askAddress) {
   const email = askAddress
     ? h("input", { type: "email", name: "email", autocomplete: "email", maxlength: 254, value: lastAddress })
     : null;
-  const addressLabel = email && h("label", { hidden: true }, w.address, email, h("span", { class: "hint" }, w.hint));
+  const hint = h("span", { class: "hint" }, w.hint);
+  const addressLabel = email && h("label", { hidden: true }, w.address, email, hint);
   const box = h("input", {
     type: "checkbox",
     name: "notify",
@@ -58,6 +59,10 @@ export function offerNotify(form, lang, askAddress) {
     },
   });
   const row = h("label", { class: "row check" }, box, w.box);
+  // A checkbox beside its words, not a full-width field over them. Set through the CSSOM,
+  // which a host page's Content-Security-Policy allows, and not in the first-load styles.
+  box.style.width = "auto";
+  row.style.fontWeight = hint.style.fontWeight = "400";
   form.querySelector(":scope > .hint")?.after(row, addressLabel || "");
 }
 

@@ -21,7 +21,8 @@ def mailing_blog(own_blog, mail_server):
     return site, seed, mail_server
 
 
-def test_ticking_the_box_asks_for_an_address_and_mails_a_confirmation(mailing_blog, page):
+def test_ticking_the_box_asks_for_an_address_and_mails_a_confirmation(mailing_blog, page,
+                                                                      screenshots):
     site, _, mail_server = mailing_blog
     open_page(page, site, count=0)
     form = main_form(page)
@@ -36,11 +37,13 @@ def test_ticking_the_box_asks_for_an_address_and_mails_a_confirmation(mailing_bl
     form.get_by_role("button", name="Post comment").click()
     expect(form.locator(".err")).to_have_text("Give the address replies should go to.")
     expect(address).to_be_focused()
+    page.screenshot(path=str(screenshots / "reply-mail-address.png"), full_page=True)
 
     address.fill("ann@example.org")
     form.get_by_role("button", name="Post comment").click()
     expect(page.locator("article[part=comment] > .self > p.note")).to_have_text(
         "Check your e-mail: replies are sent once you have confirmed your address.")
+    page.screenshot(path=str(screenshots / "reply-mail-confirm.png"), full_page=True)
     [letter] = mail_server.wait_for(1, timeout=20)
     assert letter.recipients == ["ann@example.org"]
     assert letter.message["Subject"] == "Confirm your address for replies"
