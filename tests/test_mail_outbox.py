@@ -90,3 +90,21 @@ def test_a_recipient_refused_for_good_fails_at_once_with_the_servers_words(app, 
     [(state, attempts, error)] = states(app)
     assert (state, attempts) == (FAILED, 1)
     assert "550 5.1.1 No such user" in error
+
+
+def test_the_log_never_holds_an_address_the_server_quotes(app, port, caplog):
+    server = MailServer(port, refuse={
+        "gone@example.org": "550 5.1.1 <gone@example.org>: Recipient address rejected",
+        "later@example.org": "450 4.2.0 later@example.org: Greylisted, try again"}).start()
+    try:
+        queue_one(app, "gone@example.org")
+        queue_one(app, "later@example.org")
+        with app.app_context(), caplog.at_level("INFO", logger="kommentar.outbox"):
+            outbox.deliver_due(app.config)
+    finally:
+        server.stop()
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "Recipient address rejected" in logged and "Greylisted" in logged
+    assert "@" not in logged
+    # The admin page, which names each mail's recipient anyway, keeps the whole error.
+    assert any(error and "<gone@example.org>" in error for _, _, error in states(app))

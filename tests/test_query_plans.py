@@ -19,7 +19,7 @@ from dataclasses import replace
 import pytest
 from support import SITE, QueryCounter, app_settings
 
-from kommentar import comments, outbox, threads
+from kommentar import addresses, comments, moderators, outbox, threads
 from kommentar.backup.export import Export, save
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
@@ -362,3 +362,20 @@ def test_a_page_of_top_level_comments_comes_off_an_index_in_order(seeded):
                 failures.append(f"{sort}, after={after}: {sorting}\n  {sql}")
     assert not failures, "\n".join(failures)
 
+
+
+# --- mail --------------------------------------------------------------------------------------
+
+def test_reset_requests_and_moderators_mail_find_accounts_through_indexes(seeded):
+    """A password reset finds the account by name or by its address in any case, and a held
+    comment finds the admins to mail: by index, however many accounts there are."""
+    with database.atomic():
+        _insert(User, [{"username": f"m{n}", "username_key": f"m{n}", "password_hash": "x",
+                        "email": f"M{n}@Example.org", "role": "admin" if n % 500 == 0 else "user"}
+                       for n in range(3000)])
+    database.execute_sql("ANALYZE")
+    with Recorder() as recorder:
+        addresses.request_reset("m7@example.ORG", "en", "client")
+        addresses.request_reset("m8", "en", "client")
+        assert len(moderators.recipients()) == 0  # none verified
+    assert_indexed(recorder.reads())

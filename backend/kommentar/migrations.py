@@ -188,6 +188,13 @@ def _notifications(db: Database) -> None:
     db.create_tables([mail_address, subscription, reply_notice, thread_mailing])
 
 
+def _mail_lookups(db: Database) -> None:
+    """Version 8: accounts found by their address in any case (password resets), and the
+    admins (moderators' mail), through indexes."""
+    db.execute_sql('CREATE INDEX "user_email_lower" ON "user" (LOWER("email"))')
+    db.execute_sql('CREATE INDEX "user_role" ON "user" ("role")')
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
@@ -196,6 +203,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _outbox,
     _mail_links,
     _notifications,
+    _mail_lookups,
     # Append new steps here; never edit a step that has shipped, and write every column,
     # table and index out in the step (``_frozen_table`` for a new table), never as today's
     # model field. Use playhouse.migrate's schema migrator for nullable columns and indexes;

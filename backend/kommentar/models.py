@@ -22,6 +22,7 @@ from peewee import (
     Model,
     SmallIntegerField,
     TextField,
+    fn,
 )
 
 from .db import database
@@ -64,6 +65,12 @@ class User(BaseModel):
     # the address changes. Only a verified address is sent anything but that link.
     # Added by migrations._mail_links.
     email_verified = DateTimeField(null=True)
+
+
+# A password reset finds an account by its address in any case, and moderators' mail finds
+# the admins: lookups, not scans of every account. migrations._mail_lookups adds them.
+User.add_index(fn.LOWER(User.email), name="user_email_lower")
+User.add_index(User.role, name="user_role")
 
 
 class Thread(BaseModel):

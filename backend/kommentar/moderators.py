@@ -64,12 +64,16 @@ def notify(events: Events) -> None:
               if event in mailed and comment_id in new]
     if not wanted:
         return
-    moderators = (User.select(User.id, User.email)
-                  .where((User.role == "admin") & User.email_verified.is_null(False)
-                         & User.email.is_null(False)).order_by(User.id).tuples())
     outbox.queue((KIND, event, address, {},
                   json.dumps({"moderator": moderator_id, "comment": comment_id}))
-                 for moderator_id, address in moderators for event, comment_id in wanted)
+                 for moderator_id, address in recipients() for event, comment_id in wanted)
+
+
+def recipients() -> list[tuple[int, str]]:
+    """The admins with a verified address: (account id, address), by id."""
+    return list(User.select(User.id, User.email)
+                .where((User.role == "admin") & User.email_verified.is_null(False)
+                       & User.email.is_null(False)).order_by(User.id).tuples())
 
 
 def deliver(message: outbox.Message, config: Mapping[str, Any]) -> None:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -180,12 +181,23 @@ def _deliver(message: Message, config: Mapping[str, Any], now: datetime | None,
         _finish(message, FAILED, due=None, sent=None, error=error)
         tally.failed += 1
         log.warning("outbox: message %s (%s %s) failed after %s attempts: %s", message.id,
-                    message.kind, message.event, message.attempts, error)
+                    message.kind, message.event, message.attempts, unaddressed(error))
     else:
         _finish(message, QUEUED, due=retry_at, sent=None, error=error)
         tally.retrying += 1
         log.info("outbox: message %s (%s %s), attempt %s: %s; next at %s", message.id,
-                 message.kind, message.event, message.attempts, error, f"{retry_at:%H:%M:%S}")
+                 message.kind, message.event, message.attempts, unaddressed(error),
+                 f"{retry_at:%H:%M:%S}")
+
+
+# Anything shaped like a mail address: an SMTP server's refusal often quotes the recipient.
+_ADDRESS = re.compile(r"[^\s<>@\"']+@[^\s<>@\"']+")
+
+
+def unaddressed(text: str) -> str:
+    """``text`` with every mail address in it replaced, for the log, which never holds one
+    (the admin page, which shows each mail's recipient anyway, keeps the whole error)."""
+    return _ADDRESS.sub("[address]", text)
 
 
 def _finish(message: Message, state: str, *, due: datetime | None, sent: datetime | None,
