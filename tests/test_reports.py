@@ -11,8 +11,8 @@ from html import unescape
 import pytest
 from support import SITE, Api
 
-from kommentar import create_app, moderation
-from kommentar.models import AuditEntry, Comment, OutboxMessage, Report, Thread
+from kommentar import create_app, moderation, outbox
+from kommentar.models import AuditEntry, Comment, OutboxMessage, Report, Thread, User, utcnow
 from test_admin import Moderator, account
 
 PAGE = f"{SITE}/post"
@@ -244,3 +244,26 @@ def test_an_unknown_reported_value_lists_nothing(app, client, moderator):
     page = moderator.open("/admin/comments?reported=yes")
     assert "No comments here." in page and "is ticked or not" in unescape(page)
 
+
+
+# --- the moderators' mail ---------------------------------------------------------------------
+
+MODERATE_LINK = re.compile(r"https://comments\.test/mail/moderate/(m\.[\w.-]+)")
+
+
+def test_a_hold_by_reports_mails_the_moderators_whose_link_approves_and_clears(
+        settings, mail_server):
+    api = build({**settings, **mail_server.settings()}, report_threshold=2)
+    User.create(username="Mod", username_key="mod", password_hash="-", role="admin",
+                email="mod@example.org", email_verified=utcnow())
+    comment = api.comment("Some say this is rude.")["id"]
+    report(api, comment, "abuse", ip="192.0.2.2")
+    report(api, comment, "other", note="Name-calling.", ip="192.0.2.3")
+    outbox.deliver_due(api.client.application.config)
+    [letter] = mail_server.received
+    assert letter.recipients == ["mod@example.org"]
+    assert "Held because: reported by 2 readers: abuse, other" in letter.text()
+    approve = MODERATE_LINK.findall(letter.text())[0]
+    assert api.client.post(f"/mail/moderate/{approve}").status_code == 200
+    assert Comment.get_by_id(comment).status == "published"
+    assert not Report.select().exists()

@@ -138,7 +138,7 @@ def report(comment_id: int, reporter: str, reason: object, note: object, policy:
         held = len(reasons) >= site.report_threshold
         if held:
             execute(_HOLD, (PENDING, hold_reason(reasons), comment_id, PUBLISHED))
-            changes.moved(comment_id, PUBLISHED, PENDING)
+            changes.moved(comment_id, PUBLISHED, PENDING, news=True)
             changes.recount([thread_id])
             _audit(None, "hold", f"comment:{comment_id}", hold_reason(reasons), READERS)
         else:
