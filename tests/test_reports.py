@@ -4,6 +4,7 @@ limit them, and what moderators see and do in the admin pages."""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from html import unescape
@@ -267,3 +268,14 @@ def test_a_hold_by_reports_mails_the_moderators_whose_link_approves_and_clears(
     assert api.client.post(f"/mail/moderate/{approve}").status_code == 200
     assert Comment.get_by_id(comment).status == "published"
     assert not Report.select().exists()
+
+
+def test_a_backup_leaves_reports_out(run, api, tmp_path):
+    """Reports are a passing signal to moderators, like the outbox and subscriptions: a
+    backup keeps what they led to (a held comment and its reason, the audit log) only."""
+    comment = api.comment()["id"]
+    report(api, comment, "abuse")
+    assert run("export", tmp_path / "backup.jsonl").exit_code == 0
+    lines = [json.loads(line) for line in (tmp_path / "backup.jsonl").read_text().splitlines()]
+    assert "report" not in {line.get("type") for line in lines}
+    assert [line["action"] for line in lines if line.get("type") == "audit"] == ["report"]
