@@ -13,6 +13,7 @@ reports (``moderation.act``), so the same reports do not hold it again.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass
 
@@ -66,11 +67,12 @@ def _clean(reason: object, note: object) -> tuple[str, str | None]:
     if note is not None and (not isinstance(note, str) or len(note) > MAX_NOTE):
         raise Invalid(f"The note must be text of at most {MAX_NOTE} characters.",
                       code="invalid_note")
-    note = visible(note) if note else ""
-    if reason == OTHER and not note:
+    # Checked as the API document's pattern checks it, before the text is tidied.
+    if reason == OTHER and not (note and re.search(r"\S", note)):
         raise Invalid('Say in a short note what is wrong when the reason is "other".',
                       code="note_required")
-    return str(reason), note or None
+    cleaned = visible(note) if note else ""
+    return str(reason), cleaned or None
 
 
 def _find(comment_id: int, reporter: str | None, ip_hash: str | None) -> int | None:
