@@ -21,7 +21,7 @@ def report(comment_id: int):
     reporter, minted = req.voter_or_new()
     done = reports.report(comment_id, reporter, data.get("reason"), data.get("note"),
                           req.policy(), ip_hash=req.client_hash(), user=req.session_user())
-    result = {"comment": comment_id, "reported": True, "held": done.held}
+    result = {"comment": comment_id, "held": done.held}
     if minted:
         result["voter_token"] = minted
     return jsonify(result), 201 if done.created else 200
