@@ -43,7 +43,7 @@ def thread_feed() -> Response:
         feed = atom.Feed(key=f"thread/{key}", origin=urls.origin_of(page),
                          title=(found.title if found else "") or page,
                          self_url=f"{base}/feeds/thread.atom?{urlencode(query)}", page_url=page)
-        document = Encoded.of(atom.document(feed, entries.of_thread(found.id) if found else []))
+        document = Encoded.of(atom.document(feed, entries.of_thread(found) if found else []))
         if found:
             _cache().put(listing, found.version, document)
     return _answer(document)

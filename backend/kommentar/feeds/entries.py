@@ -16,31 +16,46 @@ from datetime import datetime
 
 from ..db import execute, placeholders
 from ..models import PUBLISHED, Comment
+from ..threads import Header
 
 THREAD_LIMIT = 100  # entries of a thread feed, newest first
 SITE_LIMIT = 50  # entries of a site's feed
 
-# The author's name as the thread document gives it: the account's, else the one chosen.
-_COLUMNS = ('"comment"."id", "comment"."parent_id", COALESCE("user"."username", '
-            '"comment"."name"), "comment"."text", "comment"."html", "comment"."created", '
-            '"comment"."edited", "thread"."url", "thread"."title"')
-_FROM = ('FROM "comment" JOIN "thread" ON "thread"."id" = "comment"."thread_id" '
-         'LEFT JOIN "user" ON "user"."id" = "comment"."author_id"')
-# The thread's comments come off one of its listing indexes (thread_id first) and are sorted:
-# a thread feed is rebuilt only when its thread changes, and then costs what rebuilding the
-# thread's document costs, which reads the whole thread too.
-_THREAD = (f'SELECT {_COLUMNS} {_FROM} WHERE "comment"."thread_id" = ? '
-           'AND "comment"."status" = ? ORDER BY "comment"."id" DESC LIMIT ?')
+# Each statement first finds the comments it keeps, then looks up for each of them its
+# author's name (as the thread document gives it: the account's, else the one chosen) and,
+# for the site's feed, its thread, by primary key in subqueries: no planner then sets out
+# from the accounts or the site's threads, reading every one of them.
+#
+# A thread's comments come off one of its listing indexes (thread_id first) and are sorted by
+# posting time (an imported comment has a later id than its time): a thread feed is rebuilt
+# only when its thread changes, and then costs what rebuilding the thread's document costs,
+# which reads the whole thread too.
+_THREAD = ('SELECT "latest"."id", "latest"."parent_id", COALESCE((SELECT "user"."username" '
+           'FROM "user" WHERE "user"."id" = "latest"."author_id"), "latest"."name"), '
+           '"latest"."text", "latest"."html", "latest"."created", "latest"."edited" FROM '
+           '(SELECT "comment"."id", "comment"."parent_id", "comment"."author_id", '
+           '"comment"."name", "comment"."text", "comment"."html", "comment"."created", '
+           '"comment"."edited" FROM "comment" '
+           'WHERE "comment"."thread_id" = ? AND "comment"."status" = ? '
+           'ORDER BY "comment"."created" DESC, "comment"."id" DESC LIMIT ?) AS "latest" '
+           'ORDER BY "latest"."created" DESC, "latest"."id" DESC')
 # Walks the (status, id) index from the newest published comment back, keeping those whose
 # thread is on the site, until it has enough. With one site (or a few of similar size) that
 # reads little more than the rows it keeps; a small site sharing the server with a busy one
 # walks past the busy one's comments since its own last one.
-_RECENT = ('SELECT "comment"."id", "thread"."version" FROM "comment" '
-           'JOIN "thread" ON "thread"."id" = "comment"."thread_id" '
-           'WHERE "comment"."status" = ? AND SUBSTR("thread"."url", 1, ?) = ? '
+_RECENT = ('SELECT "comment"."id", (SELECT "thread"."version" FROM "thread" '
+           'WHERE "thread"."id" = "comment"."thread_id") FROM "comment" '
+           'WHERE "comment"."status" = ? AND (SELECT SUBSTR("thread"."url", 1, ?) FROM "thread" '
+           'WHERE "thread"."id" = "comment"."thread_id") = ? '
            'ORDER BY "comment"."id" DESC LIMIT ?')
-_DESCRIBED = (f'SELECT {_COLUMNS} {_FROM} WHERE "comment"."id" IN ({{ids}}) '
-              'AND "comment"."status" = ? ORDER BY "comment"."id" DESC')
+_DESCRIBED = ('SELECT "comment"."id", "comment"."parent_id", COALESCE((SELECT "user"."username" '
+              'FROM "user" WHERE "user"."id" = "comment"."author_id"), "comment"."name"), '
+              '"comment"."text", "comment"."html", "comment"."created", "comment"."edited", '
+              '(SELECT "thread"."url" FROM "thread" WHERE "thread"."id" = "comment"."thread_id"), '
+              '(SELECT "thread"."title" FROM "thread" '
+              'WHERE "thread"."id" = "comment"."thread_id") FROM "comment" '
+              'WHERE "comment"."id" IN ({ids}) AND "comment"."status" = ? '
+              'ORDER BY "comment"."id" DESC')
 
 
 @dataclass(frozen=True)
@@ -72,9 +87,10 @@ class Recent:
     digest: str
 
 
-def of_thread(thread_id: int) -> list[Entry]:
+def of_thread(thread: Header) -> list[Entry]:
     """The latest ``THREAD_LIMIT`` published comments of a thread, newest first."""
-    return _entries(execute(_THREAD, (thread_id, PUBLISHED, THREAD_LIMIT)).fetchall())
+    rows = execute(_THREAD, (thread.id, PUBLISHED, THREAD_LIMIT)).fetchall()
+    return _entries(row + (thread.url, thread.title) for row in rows)
 
 
 def recent(origin: str) -> Recent:
