@@ -533,7 +533,7 @@ def test_bad_credentials_for_own_votes_are_a_documented_401(api, authorization):
 
 @pytest.mark.parametrize("method, path", [
     ("get", "/api/threads"), ("get", "/api/counts"), ("get", "/api/mine"),
-    ("post", "/api/comments"),
+    ("post", "/api/comments"), ("get", "/feeds/thread.atom"),
 ])
 def test_a_page_on_another_site_is_a_documented_403(api, method, path):
     url = f"{FOREIGN}/post"
@@ -542,6 +542,29 @@ def test_a_page_on_another_site_is_a_documented_403(api, method, path):
     else:
         response = api.post(path, {"url": url, "text": "Hi", "name": "Reader"})
     assert error_code(response, 403) == "origin_not_allowed"
+
+
+def test_feeds_and_their_revalidation_are_documented(api):
+    api.comment("Hi", url=PAGE)
+    api.comment("Hi again", url=PAGE)  # a feed of more than a kilobyte, which goes gzipped
+    for path, query in (("/feeds/thread.atom", {"url": PAGE}),
+                        ("/feeds/recent.atom", {"site": SITE})):
+        for coding in ("identity", "gzip"):
+            first = api.client.get(path, query_string=query,
+                                   headers={"Accept-Encoding": coding})
+            check(first, 200)
+            check(api.client.get(path, query_string=query, headers={
+                "Accept-Encoding": coding, "If-None-Match": first.headers["ETag"]}), 304)
+
+
+@pytest.mark.parametrize(("query", "status", "code"), [
+    ({}, 400, "invalid_site"),
+    ({"site": "blog.example"}, 400, "invalid_site"),
+    ({"site": [SITE, SITE]}, 400, "invalid_site"),
+    ({"site": FOREIGN}, 404, "unknown_site"),
+])
+def test_a_bad_site_feed_query_is_documented(api, query, status, code):
+    assert error_code(api.client.get("/feeds/recent.atom", query_string=query), status) == code
 
 
 # --- posting, editing, deleting and voting --------------------------------------------------

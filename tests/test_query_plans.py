@@ -23,6 +23,7 @@ from kommentar import addresses, comments, moderators, outbox, threads
 from kommentar.backup.export import Export, save
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
+from kommentar.feeds import entries
 from kommentar.imports import kommentar as merge
 from kommentar.imports.importer import Options, run
 from kommentar.imports.plan import plan
@@ -233,6 +234,20 @@ def test_counts_votes_and_held_comments_read_through_indexes(seeded):
     assert counts["unknown"] == 0 and len(counts) == 41
     assert votes and held
     assert len(recorder.reads()) == 3
+    assert_indexed(recorder.reads())
+
+
+def test_feeds_read_through_indexes(seeded):
+    """A thread feed reads the thread's row and its comments by the thread's listing index;
+    a site feed walks the published comments from the newest back, each to its thread by
+    its key, then reads the ones it keeps by id."""
+    with Recorder() as recorder:
+        thread = entries.of_thread(threads.find(HOT))
+        recent = entries.recent(SITE)
+        described = entries.described(recent.ids)
+    assert len(thread) == entries.THREAD_LIMIT
+    assert len(recent.ids) == len(described) == entries.SITE_LIMIT
+    assert len(recorder.reads()) == 4
     assert_indexed(recorder.reads())
 
 
