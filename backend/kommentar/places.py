@@ -20,17 +20,18 @@ from .errors import Gone, Invalid, NotFound
 from .models import DELETED, PUBLISHED, Comment
 from .threads import SORTS, Position, cursor, listed, ordered
 
-# The comment and its ancestors, nearest first, each with the thread's page and key: a walk
-# up ``parent_id`` by primary key, at most max_depth steps.
-_CHAIN = ('WITH RECURSIVE "chain" ("id", "parent_id", "status", "pinned", "score", "thread_id") '
-          'AS (SELECT "id", "parent_id", "status", "pinned", "score", "thread_id" '
-          'FROM "comment" WHERE "id" = {param} '
+# The comment and its ancestors, nearest first, with its thread's page and key (read once,
+# with the comment, and carried up): a walk up ``parent_id`` by primary key, at most
+# max_depth steps.
+_CHAIN = ('WITH RECURSIVE "chain" ("id", "parent_id", "status", "pinned", "score", "thread_id", '
+          '"url", "key") AS (SELECT "comment"."id", "comment"."parent_id", "comment"."status", '
+          '"comment"."pinned", "comment"."score", "comment"."thread_id", "thread"."url", '
+          '"thread"."key" FROM "comment" JOIN "thread" ON "thread"."id" = "comment"."thread_id" '
+          'WHERE "comment"."id" = {param} '
           'UNION ALL SELECT "above"."id", "above"."parent_id", "above"."status", '
-          '"above"."pinned", "above"."score", "above"."thread_id" '
+          '"above"."pinned", "above"."score", "above"."thread_id", "chain"."url", "chain"."key" '
           'FROM "comment" AS "above" JOIN "chain" ON "above"."id" = "chain"."parent_id") '
-          'SELECT "chain"."id", "chain"."status", "chain"."pinned", "chain"."score", '
-          '"chain"."thread_id", "thread"."url", "thread"."key" '
-          'FROM "chain" JOIN "thread" ON "thread"."id" = "chain"."thread_id"')
+          'SELECT "id", "status", "pinned", "score", "thread_id", "url", "key" FROM "chain"')
 
 ID_KEY = "id:"  # the prefix of a thread keyed by the site's own name for it (urls.thread_key)
 
