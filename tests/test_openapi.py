@@ -728,7 +728,7 @@ def test_places_that_cannot_be_shown_are_documented(api):
     gone, held = api.comment(), api.comment()
     api.delete(f"/api/comments/{gone['id']}", token=gone["edit_token"])
     Comment.update(status=PENDING).where(Comment.id == held["id"]).execute()
-    assert error_code(api.get(f"/api/comments/{gone['id']}/place"), 410) == "comment_deleted"
+    assert error_code(api.get(f"/api/comments/{gone['id']}/place"), 404) == "comment_deleted"
     assert error_code(api.get(f"/api/comments/{held['id']}/place"), 404) == "comment_held"
     assert error_code(api.get("/api/comments/4242/place"), 404) == "not_found"
     assert error_code(api.get(f"/api/comments/{MAX_ID + 1}/place"), 404) == "not_found"

@@ -98,6 +98,7 @@ def test_the_longest_comment_previews(api):
     ({"text": "x" * 21}, SITE, 200),
     ({"text": "x" * 21}, None, 200),  # else the server's own rules
     ({"text": "x" * 20}, NEWS, 200),
+    ({"text": "x" * 21, "url": None}, NEWS, 400),  # null is no page
 ])
 def test_each_site_previews_with_its_own_length(api, body, origin, status):
     response = preview(api, body, origin)

@@ -46,13 +46,6 @@ class NotFound(KommentarError):
     code = "not_found"
 
 
-class Gone(KommentarError):
-    """The thing named existed and was removed for good, such as a deleted comment (410)."""
-
-    status = 410
-    code = "gone"
-
-
 class UnsupportedMediaType(KommentarError):
     """A write without a JSON body (415)."""
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from peewee import fn
 
 from .db import database
-from .errors import Gone, Invalid, NotFound
+from .errors import Invalid, NotFound
 from .models import DELETED, PUBLISHED, Comment
 from .threads import SORTS, Position, cursor, listed, ordered
 
@@ -52,8 +52,8 @@ class Place:
 
 def place(comment_id: int, sort: str, limit: int | None) -> Place:
     """Where a published comment is shown in ``sort`` order, ``limit`` top-level comments a
-    page. Gone (``comment_deleted``) when it was deleted, NotFound (``comment_held``) while
-    it waits for a moderator or is held as spam, NotFound when there is no such comment."""
+    page. NotFound when there is none to show: ``comment_deleted`` when it was deleted,
+    ``comment_held`` while it waits for a moderator or is held as spam, else ``not_found``."""
     if sort not in SORTS:
         raise Invalid("sort must be oldest, newest or best.", code="invalid_sort")
     chain = database.execute_sql(_CHAIN.format(param=database.param), (comment_id,)).fetchall()
@@ -62,7 +62,7 @@ def place(comment_id: int, sort: str, limit: int | None) -> Place:
     chain.sort(key=lambda row: row[0], reverse=True)  # a parent's id is below its replies'
     _, status, *_, thread_id, url, key = chain[0]
     if status == DELETED:
-        raise Gone("This comment was deleted.", code="comment_deleted")
+        raise NotFound("This comment was deleted.", code="comment_deleted")
     if status != PUBLISHED:
         raise NotFound("This comment is waiting for a moderator.", code="comment_held")
     root_id, _, pinned, score, *_ = chain[-1]
