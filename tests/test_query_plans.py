@@ -19,7 +19,7 @@ from dataclasses import replace
 import pytest
 from support import SITE, QueryCounter, app_settings
 
-from kommentar import addresses, comments, moderators, outbox, threads
+from kommentar import addresses, comments, moderators, outbox, places, threads
 from kommentar.backup.export import Export, save
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
@@ -249,6 +249,26 @@ def test_feeds_read_through_indexes(seeded):
     assert len(recent.ids) == len(described) == entries.SITE_LIMIT
     assert len(recorder.reads()) == 4
     assert_indexed(recorder.reads())
+
+
+@pytest.mark.parametrize("sort", threads.SORTS)
+def test_finding_a_comments_place_reads_through_indexes(seeded, sort):
+    """A permalink's page is counted and read off the listing index: its statements seek,
+    the walk up the ancestors goes by primary key, and the cursor is the page's own."""
+    hot = seeded["hot"]
+    deep = list(Comment.select(Comment.id, Comment.root)
+                .where((Comment.thread == hot) & (Comment.depth == 2)
+                       & (Comment.status == PUBLISHED)).order_by(Comment.id))
+    deep = deep[len(deep) // 2]  # under a root in the middle: on a later page in every order
+    with Recorder() as recorder:
+        found = places.place(deep.id, sort, 20)
+    assert found.root == deep.root_id and len(found.ancestors) == 2 and found.after
+    assert len(recorder.reads()) == 3  # the chain, the count ahead, the row ending the page
+    assert_indexed(recorder.reads())
+    sql, params = recorder.reads()[-1]  # the row ending the page before: read off the index
+    assert "OFFSET" in sql and not _sorts(sql, params)
+    page = fetch(HOT, sort, limit=20, after=found.after)
+    assert found.root in [node.id for node in page.comments]
 
 
 # --- the write path ----------------------------------------------------------------------------

@@ -222,6 +222,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("limit_post", "5/minute;60/hour", _rate, "new comments, per account or client"),
     Setting("limit_edit", "20/minute", _rate, "edits and deletions, per account or client"),
     Setting("limit_vote", "60/minute", _rate, "votes, per account or client"),
+    Setting("limit_preview", "30/minute", _rate, "previews of a comment, per account or client"),
     Setting("limit_register", "5/hour", _rate, "new accounts, per client"),
     Setting("limit_login", "10/minute", _rate, "log-in attempts, per client"),
     Setting("limit_login_account", "10/hour", _rate,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import auth, comments, meta, threads
+from . import auth, comments, meta, preview, threads
 
-BLUEPRINTS = (threads.bp, comments.bp, auth.bp, meta.bp)
+BLUEPRINTS = (threads.bp, comments.bp, preview.bp, auth.bp, meta.bp)
 
 
 def init_app(app) -> None:
