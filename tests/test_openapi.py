@@ -536,7 +536,7 @@ def test_bad_credentials_for_own_votes_are_a_documented_401(api, authorization):
 
 @pytest.mark.parametrize("method, path", [
     ("get", "/api/threads"), ("get", "/api/counts"), ("get", "/api/mine"),
-    ("post", "/api/comments"),
+    ("post", "/api/comments"), ("get", "/feeds/thread.atom"),
 ])
 def test_a_page_on_another_site_is_a_documented_403(api, method, path):
     url = f"{FOREIGN}/post"
@@ -545,6 +545,29 @@ def test_a_page_on_another_site_is_a_documented_403(api, method, path):
     else:
         response = api.post(path, {"url": url, "text": "Hi", "name": "Reader"})
     assert error_code(response, 403) == "origin_not_allowed"
+
+
+def test_feeds_and_their_revalidation_are_documented(api):
+    api.comment("Hi", url=PAGE)
+    api.comment("Hi again", url=PAGE)  # a feed of more than a kilobyte, which goes gzipped
+    for path, query in (("/feeds/thread.atom", {"url": PAGE}),
+                        ("/feeds/recent.atom", {"site": SITE})):
+        for coding in ("identity", "gzip"):
+            first = api.client.get(path, query_string=query,
+                                   headers={"Accept-Encoding": coding})
+            check(first, 200)
+            check(api.client.get(path, query_string=query, headers={
+                "Accept-Encoding": coding, "If-None-Match": first.headers["ETag"]}), 304)
+
+
+@pytest.mark.parametrize(("query", "status", "code"), [
+    ({}, 400, "invalid_site"),
+    ({"site": "blog.example"}, 400, "invalid_site"),
+    ({"site": [SITE, SITE]}, 400, "invalid_site"),
+    ({"site": FOREIGN}, 404, "unknown_site"),
+])
+def test_a_bad_site_feed_query_is_documented(api, query, status, code):
+    assert error_code(api.client.get("/feeds/recent.atom", query_string=query), status) == code
 
 
 # --- posting, editing, deleting and voting --------------------------------------------------
@@ -713,6 +736,71 @@ def test_bad_vote_is_a_documented_400(api, body):
     assert error_code(api.post(f"/api/comments/{comment['id']}/vote", body), 400) \
         == "invalid_vote"
     assert body_problems("post", "/api/comments/{id}/vote", body)
+
+
+def test_a_comments_place_is_documented(api):
+    top = api.comment("Top")
+    reply = api.comment("Reply", parent=top["id"])
+    api.comment("Later")
+    answer = check(api.get(f"/api/comments/{reply['id']}/place", sort="newest", limit="1"), 200)
+    assert (answer["root"], answer["ancestors"], answer["after"]) \
+        == (top["id"], [top["id"]], f"newest:{top['id'] + 2}")
+    assert check(api.get(f"/api/comments/{top['id']}/place"), 200)["after"] is None
+
+
+def test_places_that_cannot_be_shown_are_documented(api):
+    from kommentar.models import PENDING, Comment
+
+    gone, held = api.comment(), api.comment()
+    api.delete(f"/api/comments/{gone['id']}", token=gone["edit_token"])
+    Comment.update(status=PENDING).where(Comment.id == held["id"]).execute()
+    assert error_code(api.get(f"/api/comments/{gone['id']}/place"), 404) == "comment_deleted"
+    assert error_code(api.get(f"/api/comments/{held['id']}/place"), 404) == "comment_held"
+    assert error_code(api.get("/api/comments/4242/place"), 404) == "not_found"
+    assert error_code(api.get(f"/api/comments/{MAX_ID + 1}/place"), 404) == "not_found"
+
+
+@pytest.mark.parametrize("query, code, refused", [
+    ({"sort": "popular"}, "invalid_sort", True),
+    ({"limit": "0"}, "invalid_limit", True),
+    ({"limit": "1001"}, "invalid_limit", True),
+    ({"limit": "1.5"}, "invalid_limit", True),
+    ([("limit", "1"), ("limit", "2")], "invalid_limit", True),
+])
+def test_bad_place_query_is_a_documented_400(api, query, code, refused):
+    comment = api.comment()
+    response = api.client.get(f"/api/comments/{comment['id']}/place", query_string=query,
+                              headers=api.headers())
+    assert error_code(response, 400) == code
+    assert bool(query_problems("get", "/api/comments/{id}/place", response.request.args)) \
+        == refused
+
+
+def test_previews_are_documented(api):
+    assert check(api.post("/api/preview", {"text": "*Soon*"}), 200) \
+        == {"html": "<p><em>Soon</em></p>"}
+    assert check(api.post("/api/preview", {"text": "x", "url": PAGE}), 200)["html"] == "<p>x</p>"
+    api.register()
+    check(api.post("/api/preview", {"text": "Signed in"}), 200)
+
+
+@pytest.mark.parametrize("body, status, code, refused", [
+    ({}, 400, "text_empty", True),
+    ({"text": " \n "}, 400, "text_empty", True),
+    ({"text": "x" * 10_001}, 400, "text_too_long", True),
+    ({"text": "a\x00b"}, 400, "invalid_input", True),
+    ({"text": "x", "url": "ftp://127.0.0.1:8000/post"}, 400, "invalid_url", True),
+    ({"text": "x", "url": f"{FOREIGN}/post"}, 403, "origin_not_allowed", False),
+])
+def test_bad_preview_is_documented(api, body, status, code, refused):
+    assert error_code(api.post("/api/preview", body), status) == code
+    assert bool(body_problems("post", "/api/preview", body)) == refused
+
+
+def test_previews_past_their_limit_are_a_documented_429(site_api):
+    api = site_api(ratelimit=True, limit_preview="1/minute")
+    check(api.post("/api/preview", {"text": "One"}), 200)
+    assert error_code(api.post("/api/preview", {"text": "Two"}), 429) == "rate_limited"
 
 
 def test_votes_that_cannot_count_are_documented(api):

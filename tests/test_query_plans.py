@@ -19,10 +19,11 @@ from dataclasses import replace
 import pytest
 from support import SITE, QueryCounter, app_settings
 
-from kommentar import addresses, comments, moderators, outbox, reports, threads
+from kommentar import addresses, comments, moderators, outbox, places, reports, threads
 from kommentar.backup.export import Export, save
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
+from kommentar.feeds import entries
 from kommentar.imports import kommentar as merge
 from kommentar.imports.importer import Options, run
 from kommentar.imports.plan import plan
@@ -239,6 +240,40 @@ def test_counts_votes_and_held_comments_read_through_indexes(seeded):
     assert votes and held
     assert len(recorder.reads()) == 3
     assert_indexed(recorder.reads())
+
+
+def test_feeds_read_through_indexes(seeded):
+    """A thread feed reads the thread's row and its comments by the thread's listing index;
+    a site feed walks the published comments from the newest back, each to its thread by
+    its key, then reads the ones it keeps by id."""
+    with Recorder() as recorder:
+        thread = entries.of_thread(threads.find(HOT))
+        recent = entries.recent(SITE)
+        described = entries.described(recent.ids)
+    assert len(thread) == entries.THREAD_LIMIT
+    assert len(recent.ids) == len(described) == entries.SITE_LIMIT
+    assert len(recorder.reads()) == 4
+    assert_indexed(recorder.reads())
+
+
+@pytest.mark.parametrize("sort", threads.SORTS)
+def test_finding_a_comments_place_reads_through_indexes(seeded, sort):
+    """A permalink's page is counted and read off the listing index: its statements seek,
+    the walk up the ancestors goes by primary key, and the cursor is the page's own."""
+    hot = seeded["hot"]
+    deep = list(Comment.select(Comment.id, Comment.root)
+                .where((Comment.thread == hot) & (Comment.depth == 2)
+                       & (Comment.status == PUBLISHED)).order_by(Comment.id))
+    deep = deep[len(deep) // 2]  # under a root in the middle: on a later page in every order
+    with Recorder() as recorder:
+        found = places.place(deep.id, sort, 20)
+    assert found.root == deep.root_id and len(found.ancestors) == 2 and found.after
+    assert len(recorder.reads()) == 3  # the chain, the count ahead, the row ending the page
+    assert_indexed(recorder.reads())
+    sql, params = recorder.reads()[-1]  # the row ending the page before: read off the index
+    assert "OFFSET" in sql and not _sorts(sql, params)
+    page = fetch(HOT, sort, limit=20, after=found.after)
+    assert found.root in [node.id for node in page.comments]
 
 
 # --- the write path ----------------------------------------------------------------------------

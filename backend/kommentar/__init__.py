@@ -15,6 +15,7 @@ from . import (
     cors,
     db,
     errors,
+    feeds,
     headers,
     landing,
     links,
@@ -75,5 +76,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     landing.init_app(app)
     admin.init_app(app)
     links.init_app(app)
+    feeds.init_app(app)
     ratelimits.init_app(app, client_key)  # last: it wraps the views the blueprints registered
     return app

@@ -97,7 +97,9 @@ def locate(url: object, thread_id: object, policy: Policy) -> tuple[str, str]:
     return urls.thread_key(normalised, thread_id), normalised
 
 
-def _clean_text(text: object, policy: Policy) -> str:
+def clean_text(text: object, policy: Policy) -> str:
+    """A comment's Markdown as it is stored (CRLFs as LFs, trimmed), checked against the
+    site's rules; the same check for a post, an edit and a preview."""
     if not isinstance(text, str):
         raise Invalid("The comment text is required.", code="text_empty")
     text = text.replace("\r\n", "\n").strip()
@@ -149,7 +151,7 @@ def post(author: Author, policy: Policy, *, url: object, text: object, thread_id
     inside the same transaction, for what is written with it (a subscription)."""
     key, normalised = locate(url, thread_id, policy)
     policy = policy.site(urls.origin_of(normalised))
-    body = _clean_text(text, policy)
+    body = clean_text(text, policy)
     if author.user is None:
         if not policy.anonymous:
             raise Unauthorized("Log in or create an account to comment.", code="login_required")
@@ -234,7 +236,7 @@ def edit(comment_id: int, text: object, author: Author, policy: Policy,
          edit_grant: int | None = None) -> Comment:
     """Replace a comment's text; ``edit_grant`` is the comment id an edit token vouches for."""
     _, site = _editable(comment_id, author, edit_grant, policy)
-    body = _clean_text(text, site)
+    body = clean_text(text, site)
     html = render.render(body)  # before the transaction: the write lock is held briefly
     with writing() as changes:
         comment, _ = _editable(comment_id, author, edit_grant, policy)

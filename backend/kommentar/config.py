@@ -226,6 +226,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("limit_vote", "60/minute", _rate, "votes, per account or client"),
     Setting("limit_report", "10/hour;30/day", _rate,
             "reports of comments and their withdrawals, per account or client"),
+    Setting("limit_preview", "30/minute", _rate, "previews of a comment, per account or client"),
     Setting("limit_register", "5/hour", _rate, "new accounts, per client"),
     Setting("limit_login", "10/minute", _rate, "log-in attempts, per client"),
     Setting("limit_login_account", "10/hour", _rate,

@@ -113,14 +113,22 @@ def parse_cursor(sort: str, cursor: str | None) -> Position | None:
     return Position(match[2] == "p", float(match[3] or 0), int(match[4]))
 
 
-def _cursor(sort: str, node: Node) -> str:
+def cursor(sort: str, last: Node | Position) -> str:
+    """The cursor of a page that ends with ``last``: the next page starts right after it."""
     # repr() of a float round-trips exactly, so the next page starts right after this one.
-    pinned = "p" if node.pinned else ""
-    score = f"{node.score!r}/" if sort == "best" else ""
-    return f"{sort}:{pinned}{score}{node.id}"
+    pinned = "p" if last.pinned else ""
+    score = f"{last.score!r}/" if sort == "best" else ""
+    return f"{sort}:{pinned}{score}{last.id}"
 
 
-def _order(query, sort: str, position: Position | None):
+def listed(thread_id: int, *columns):
+    """The query of a thread's top-level comments as its pages list them (``columns`` of
+    each), in no order yet: see ``ordered``."""
+    return Comment.select(*columns).where((Comment.thread == thread_id) & (Comment.depth == 0)
+                                          & _visible(thread_id))
+
+
+def ordered(query, sort: str, position: Position | None):
     """Pinned comments first, then the sort; after ``position`` when one is given."""
     if sort == "oldest":
         query, after = query.order_by(Comment.pinned.desc(), Comment.id), \
@@ -162,10 +170,9 @@ def page(thread: Header | None, sort: str, limit: int | None, after: str | None)
     if thread is None:
         return Page(None, [], None)
 
-    top = (Comment.select(*_COLUMNS)
-           .join(User, JOIN.LEFT_OUTER, on=(Comment.author == User.id))
-           .where((Comment.thread == thread.id) & (Comment.depth == 0) & _visible(thread.id)))
-    top = _order(top, sort, position)
+    top = listed(thread.id, *_COLUMNS).join(User, JOIN.LEFT_OUTER,
+                                            on=(Comment.author == User.id))
+    top = ordered(top, sort, position)
     if limit is not None:
         top = top.limit(limit + 1)
     nodes = [_node(row) for row in top.tuples()]
@@ -181,7 +188,7 @@ def page(thread: Header | None, sort: str, limit: int | None, after: str | None)
         else:
             replies = replies.where(Comment.root.in_([node.id for node in nodes]))
         _nest(nodes, (_node(row) for row in replies.tuples()))
-    following = _cursor(sort, nodes[-1]) if more else None  # before pruning: the page's true end
+    following = cursor(sort, nodes[-1]) if more else None  # before pruning: the page's true end
     return Page(thread, [node for node in nodes if not _prunable(node)], following)
 
 

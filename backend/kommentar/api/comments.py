@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
 
-from .. import comments, serialize, subscriptions, tokens
+from .. import comments, places, serialize, subscriptions, tokens
 from ..defences import Submission
 from ..models import SPAM
 from ..ratelimits import limited
@@ -56,6 +56,19 @@ def _edit_grant() -> int | None:
 def get_comment(comment_id: int):
     """One published comment with its Markdown source, for the author's edit form."""
     return jsonify(serialize.comment(comments.published(req.stored_id(comment_id))))
+
+
+@bp.get("/comments/<int:comment_id>/place")
+def get_place(comment_id: int):
+    """Where a published comment is shown in a sort and page size, for its permalink: the
+    thread, the top-level comment it is under, the cursor of that page, its ancestors."""
+    found = places.place(req.stored_id(comment_id), req.sort(), req.page_size())
+    response = jsonify(id=found.id, url=found.url, thread_id=found.thread_id, root=found.root,
+                       after=found.after, ancestors=found.ancestors)
+    # Anyone's to keep, but asked afresh each time: new comments move a comment's page.
+    response.cache_control.public = True
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.patch("/comments/<int:comment_id>")

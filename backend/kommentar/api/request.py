@@ -8,6 +8,7 @@ every route validates the same way and bad input always ends as a 400, not a 500
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import current_app, g, request
@@ -72,6 +73,23 @@ def arg(name: str, required: bool = False, code: str | None = None) -> str | Non
     if len(values) > 1:
         raise Invalid(f"The query parameter {name!r} must be given once.", code=code)
     return values[0]
+
+
+def sort() -> str:
+    """The ``sort`` a listing is asked for (``oldest`` when absent); checked by the listing."""
+    asked = arg("sort")
+    return "oldest" if asked is None else asked
+
+
+def page_size() -> int | None:
+    """The ``limit`` of top-level comments a page, 1 to ``max_page_size``; None: no limit."""
+    limit = arg("limit")
+    if limit is None:
+        return None
+    largest = current_app.config["MAX_PAGE_SIZE"]
+    if not re.fullmatch(r"[0-9]{1,7}", limit) or not 1 <= int(limit) <= largest:
+        raise Invalid(f"limit must be a whole number from 1 to {largest}.", code="invalid_limit")
+    return int(limit)
 
 
 def bearer() -> str | None:
@@ -171,6 +189,20 @@ def writer_key() -> str:
     except KommentarError:
         user = None  # counted by address; the view itself will answer the bad token with 401
     return account_key(user.id) if user else client_key()
+
+
+def signed_writer_key() -> str:
+    """Like ``writer_key``, from the session token's signature alone, without asking the
+    database whether the session still stands: for routes that need no database (preview).
+    A token that is not a good session token counts against the client."""
+    try:
+        token = bearer()
+        payload = signer().unsign(tokens.SESSION, token, current_app.config["SESSION_MAX_AGE"]) \
+            if token is not None and tokens.is_for(tokens.SESSION, token) else None
+    except KommentarError:
+        payload = None
+    user_id = payload.get("u") if isinstance(payload, dict) else None
+    return account_key(user_id) if isinstance(user_id, int) else client_key()
 
 
 def client_key() -> str:

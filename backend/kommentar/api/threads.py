@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import Blueprint, current_app, jsonify, request
 
 from .. import documents, reports, serialize, threads
@@ -21,18 +19,9 @@ def get_thread():
     """A thread's header and one page of its top-level comments with their replies."""
     key, url = locate(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
                       req.policy())
-    sort = req.arg("sort")
-    sort = "oldest" if sort is None else sort
-    limit = req.arg("limit")
-    if limit is not None:
-        largest = current_app.config["MAX_PAGE_SIZE"]
-        if not re.fullmatch(r"[0-9]{1,7}", limit) or not 1 <= int(limit) <= largest:
-            raise Invalid(f"limit must be a whole number from 1 to {largest}.",
-                          code="invalid_limit")
-        limit = int(limit)
     after = req.arg("after", code="invalid_cursor")
-    document = documents.thread(current_app.extensions["kommentar.documents"], key, url, sort,
-                                limit, after)
+    document = documents.thread(current_app.extensions["kommentar.documents"], key, url,
+                                req.sort(), req.page_size(), after)
     # The same for every reader, so browsers, proxies and CDNs may keep it a little while;
     # what is the reader's own comes from /api/mine, which nothing shares.
     response = document.response("application/json")
