@@ -399,7 +399,7 @@ def test_overview_shows_the_figures_and_busiest_threads(moderator, client):
     figures = dict((label, int(n)) for n, label in re.findall(
         r'class="figure">(\d+)</span> ([a-z ]+)</a>', page))
     assert figures == {"comments today": 3, "waiting for approval": 0, "held as spam": 1,
-                       "mail and webhooks queued": 0}
+                       "reported by readers": 0, "mail and webhooks queued": 0}
     assert page.index(f"{SITE}/busy") < page.index(f"{SITE}/quiet")
     assert '/admin/threads/1"' in page
 

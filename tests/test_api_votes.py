@@ -79,12 +79,14 @@ def test_reader_sees_their_own_votes(api):
     vote(api, b, -1, token)
     response = api.get("/api/mine", url=POST, token=token)
     assert response.status_code == 200
-    assert response.json == {"votes": {str(a): 1, str(b): -1}, "pending": []}
+    assert response.json == {"votes": {str(a): 1, str(b): -1}, "pending": [],
+                             "reports": []}
     assert str(c) not in response.json["votes"]
 
 
 def test_votes_without_a_token_are_empty(api, comment):
-    assert api.get("/api/mine", url=POST).json == {"votes": {}, "pending": []}
+    assert api.get("/api/mine", url=POST).json == {"votes": {}, "pending": [],
+                                                       "reports": []}
 
 
 def test_account_cannot_vote_on_its_own_comment(api):

@@ -513,14 +513,17 @@ def test_bad_counts_query_is_a_documented_400(api, urls, refused):
 
 def test_own_votes_are_documented_for_every_kind_of_caller(api):
     comment = api.comment()
-    assert check(api.get("/api/mine", url=PAGE), 200) == {"votes": {}, "pending": []}
+    assert check(api.get("/api/mine", url=PAGE), 200) == {"votes": {}, "pending": [],
+                                                          "reports": []}
     voter = check(api.post(f"/api/comments/{comment['id']}/vote", {"value": 1}), 200)
+    check(api.post(f"/api/comments/{comment['id']}/report", {"reason": "spam"},
+                   token=voter["voter_token"]), 201)
     assert check(api.get("/api/mine", url=PAGE, token=voter["voter_token"]), 200) \
-        == {"votes": {str(comment["id"]): 1}, "pending": []}
+        == {"votes": {str(comment["id"]): 1}, "pending": [], "reports": [comment["id"]]}
     api.register()
     check(api.post(f"/api/comments/{comment['id']}/vote", {"value": -1}), 200)
     assert check(api.get("/api/mine", url=PAGE), 200) \
-        == {"votes": {str(comment["id"]): -1}, "pending": []}
+        == {"votes": {str(comment["id"]): -1}, "pending": [], "reports": []}
 
 
 @pytest.mark.parametrize("authorization", ["Basic YWxpY2U6c2VjcmV0", "Bearer s.forged",
@@ -819,6 +822,62 @@ def test_anonymous_vote_where_only_accounts_vote_is_a_documented_401(site_api):
     assert error_code(response, 401) == "login_required"
 
 
+def test_reports_are_documented(site_api):
+    api = site_api(report_threshold=2)
+    comment = api.comment()
+    path = f"/api/comments/{comment['id']}/report"
+    first = check(api.post(path, {"reason": "spam"}), 201)
+    assert first["voter_token"].startswith("v.") and first["held"] is False
+    again = check(api.post(path, {"reason": "other", "note": "Off the rails."},
+                           token=first["voter_token"]), 200)
+    assert again == {"comment": comment["id"], "held": False}
+    check(api.delete(path, token=first["voter_token"]), 204)
+    check(api.delete(path, token=first["voter_token"]), 204)  # nothing left: the same answer
+    api.register()
+    check(api.post(path, {"reason": "abuse", "note": None}), 201)
+    api.client.environ_base["REMOTE_ADDR"] = "192.0.2.9"
+    second = check(Api(api.client).post(path, {"reason": "abuse"}), 201)
+    assert second["held"] is True
+
+
+@pytest.mark.parametrize("body, code", [
+    ({}, "invalid_reason"), ({"reason": "rude"}, "invalid_reason"),
+    ({"reason": ["spam"]}, "invalid_reason"), ({"reason": "spam", "note": 5}, "invalid_note"),
+    ({"reason": "spam", "note": "x" * 301}, "invalid_note"),
+    ({"reason": "other"}, "note_required"), ({"reason": "other", "note": ""}, "note_required"),
+    ({"reason": "other", "note": " \n "}, "note_required"),
+])
+def test_bad_report_is_a_documented_400(api, body, code):
+    comment = api.comment()
+    assert error_code(api.post(f"/api/comments/{comment['id']}/report", body), 400) == code
+    assert body_problems("post", "/api/comments/{id}/report", body)
+
+
+def test_reports_that_cannot_count_are_documented(site_api):
+    api = site_api()
+    gone = api.comment()
+    api.delete(f"/api/comments/{gone['id']}", token=gone["edit_token"])
+    for method in ("post", "delete"):
+        response = api.client.open(f"/api/comments/{gone['id']}/report", method=method.upper(),
+                                   json={"reason": "spam"}, headers=api.headers())
+        assert error_code(response, 404) == "not_found"
+        response = api.client.open("/api/comments/4242/report", method=method.upper(),
+                                   json={"reason": "spam"}, headers=api.headers())
+        assert error_code(response, 404) == "not_found"
+    api.register()
+    own = api.comment()
+    assert error_code(api.post(f"/api/comments/{own['id']}/report", {"reason": "spam"}), 403) \
+        == "own_comment"
+    off = site_api(report_threshold=0)
+    comment = off.comment()
+    assert error_code(off.post(f"/api/comments/{comment['id']}/report", {"reason": "spam"}),
+                      403) == "reports_disabled"
+    accounts = site_api(voting="accounts")
+    comment = accounts.comment()
+    assert error_code(accounts.post(f"/api/comments/{comment['id']}/report",
+                                    {"reason": "spam"}), 401) == "login_required"
+
+
 # --- accounts ---------------------------------------------------------------------------------
 
 def test_an_account_life_is_documented(api):
@@ -927,6 +986,7 @@ def test_bad_password_reset_request_is_documented(api, body, code):
 
 WRITES = [("post", "/api/comments"), ("patch", "/api/comments/{id}"),
           ("delete", "/api/comments/{id}"), ("post", "/api/comments/{id}/vote"),
+          ("post", "/api/comments/{id}/report"), ("delete", "/api/comments/{id}/report"),
           ("post", "/api/auth/register"), ("post", "/api/auth/login"),
           ("post", "/api/auth/logout"), ("post", "/api/auth/password-reset"),
           ("patch", "/api/auth/me")]
@@ -975,27 +1035,29 @@ def test_oversized_body_is_a_documented_413(site_api, method, template):
 @pytest.mark.parametrize("method, template", [
     ("post", "/api/comments"), ("patch", "/api/comments/{id}"),
     ("delete", "/api/comments/{id}"), ("post", "/api/comments/{id}/vote"),
+    ("post", "/api/comments/{id}/report"), ("delete", "/api/comments/{id}/report"),
     ("post", "/api/auth/logout"), ("get", "/api/auth/me"), ("patch", "/api/auth/me"),
     ("get", "/api/mine")])
 def test_a_logged_out_session_token_is_a_documented_401(api, method, template):
     token = ended_session(api)
     comment = api.comment()
     path = template.replace("{id}", str(comment["id"]))
-    body = {"post": {**VALID_COMMENT, "value": 1}, "patch": {"text": "Edited."}}.get(method)
+    body = {"post": {**VALID_COMMENT, "value": 1, "reason": "spam"},
+            "patch": {"text": "Edited."}}.get(method)
     response = api.client.open(path, method=method.upper(), json=body,
                                query_string={"url": PAGE}, headers=api.headers(token=token))
     assert error_code(response, 401) == "session_expired"
 
 
 RATE_LIMITS = {"ratelimit": True, "limit_post": "1/minute", "limit_edit": "1/minute",
-               "limit_vote": "1/minute", "limit_register": "1/minute",
+               "limit_vote": "1/minute", "limit_register": "1/minute", "limit_report": "1/minute",
                "limit_login": "1/minute"}
 
 
 def _twice(api: Api, method: str, template: str):
     path = template.replace("{id}", "4242")
     body = {"post": {"username": "dora", "password": "correct horse", "value": 1,
-                     **VALID_COMMENT}, "patch": {"text": "Again."}}.get(method)
+                     "reason": "spam", **VALID_COMMENT}, "patch": {"text": "Again."}}.get(method)
     for _ in range(2):
         response = api.client.open(path, method=method.upper(), json=body,
                                    headers=api.headers())
@@ -1019,7 +1081,7 @@ def test_site_config_is_documented(site_api, changes):
     assert config.pop("form_token").startswith("f.")
     assert config == {"anonymous": True, "voting": "anyone", "account_edit": True,
                       "moderation": "none", "max_length": 10_000, "edit_window": 900,
-                      "mail": False, **changes}
+                      "mail": False, "reports": True, **changes}
 
 
 def test_site_config_with_mail_on_is_documented(site_api):

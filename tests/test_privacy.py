@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from support import SITE
 
-from kommentar.models import Ban, Comment, Thread, User, Vote, utcnow
+from kommentar.models import Ban, Comment, Report, Thread, User, Vote, utcnow
 from test_openapi import check, error_code
 
 PASSWORD = "correct horse battery"
@@ -36,6 +36,12 @@ def write(api, token: str | None, text: str, **fields) -> int:
 def vote(api, token: str | None, comment_id: int, value: int) -> None:
     response = api.post(f"/api/comments/{comment_id}/vote", {"value": value}, token=token)
     assert response.status_code == 200, response.json
+
+
+def report(api, token: str | None, comment_id: int, reason: str, note: str | None = None):
+    response = api.post(f"/api/comments/{comment_id}/report", {"reason": reason, "note": note},
+                        token=token)
+    assert response.status_code == 201, response.json
 
 
 def delete_me(api, token: str | None, body: dict):
@@ -65,6 +71,8 @@ def test_export_holds_own_comments_and_votes_and_nothing_of_another_account(api)
     vote(api, alice, bobs, 1)
     vote(api, bob, mine, -1)
     vote(api, None, mine, 1)  # an anonymous reader's vote is theirs, not Alice's
+    report(api, alice, bobs, "other", "Bob shares  secrets.")
+    report(api, bob, mine, "spam")
 
     response = api.get("/api/auth/me/export", token=alice)
     body = check(response, 200)
@@ -80,6 +88,8 @@ def test_export_holds_own_comments_and_votes_and_nothing_of_another_account(api)
     assert (first["up"], first["down"]) == (1, 1)
     assert second["parent"] == bobs
     assert [(v["comment"], v["value"]) for v in body["votes"]] == [(bobs, 1)]
+    assert [(r["comment"], r["reason"], r["note"]) for r in body["reports"]] \
+        == [(bobs, "other", "Bob shares secrets.")]
     raw = response.get_data(as_text=True)
     assert "Bob's secret" not in raw and "argon2" not in raw and "ip_hash" not in raw
 
@@ -115,6 +125,8 @@ def busy(api):
     vote(api, alice, bobs, 1)
     vote(api, None, bobs, 1)
     vote(api, bob, lone, 1)
+    report(api, alice, bobs, "abuse")
+    report(api, bob, lone, "spam")
     assert tallies()[bobs] == (2, 0)
     return {"alice": alice, "bob": bob, "bobs": bobs, "answered": answered,
             "bobs_reply": bobs_reply, "chain": chain, "chain_reply": chain_reply, "lone": lone}
@@ -126,6 +138,8 @@ def test_deleting_an_account_with_its_comments_keeps_threads_consistent(api, bus
 
     assert User.get_or_none(User.id == alice) is None
     assert not Vote.select().where(Vote.voter == f"u:{alice}").exists()
+    assert not Report.select().where(Report.reporter == f"u:{alice}").exists()
+    assert Report.select().count() == 0  # Bob's report of her comment went with it
     assert tallies()[busy["bobs"]] == (1, 0)  # Alice's vote gone, the anonymous one stays
     remaining = {c.id: c for c in Comment.select()}
     assert set(remaining) == {busy["bobs"], busy["answered"], busy["bobs_reply"]}
@@ -156,6 +170,8 @@ def test_anonymising_keeps_the_comments_without_any_link_to_the_account(api, bus
         assert (kept.author_id, kept.name, kept.ip_hash, kept.status) \
             == (None, "deleted user", None, "published")
     assert tallies()[busy["lone"]] == (1, 0)  # others' votes on her comments stay
+    assert [(r.comment_id, r.reporter) for r in Report.select()] \
+        == [(busy["lone"], f"u:{User.get(User.username_key == 'bob').id}")]  # and reports
     assert thread_count() == published_count() == before == 6
     names = {c["author"]["name"] for c in api.thread()["comments"]}
     assert "alice" not in names and "deleted user" in names
@@ -203,14 +219,18 @@ def test_deleting_an_account_lifts_its_bans(api):
 
 @pytest.fixture
 def aged(api):
-    """Two comments and two anonymous votes, one of each 31 days old; four IP bans and holds."""
+    """Two comments, two anonymous votes and reports, one of each 31 days old; four IP bans
+    and holds."""
     old, new = write(api, None, "Written long ago."), write(api, None, "Written today.")
     vote(api, None, old, 1)
     api.client.environ_base["REMOTE_ADDR"] = "192.0.2.7"  # a second voter
     vote(api, None, new, 1)
+    report(api, None, old, "spam")
+    report(api, None, new, "spam")
     long_ago = utcnow() - timedelta(days=31)
     Comment.update(created=long_ago).where(Comment.id == old).execute()
     Vote.update(created=long_ago).where(Vote.comment == old).execute()
+    Report.update(created=long_ago).where(Report.comment == old).execute()
     now = utcnow()
     Ban.create(target="ip:aaaa", kind="ban", until=now - timedelta(hours=1))
     Ban.create(target="ip:bbbb", kind="spam", until=now - timedelta(days=2))
@@ -220,38 +240,40 @@ def aged(api):
     return old, new
 
 
-def hashes() -> tuple[dict[int, str | None], dict[int, str | None]]:
+def hashes() -> tuple[dict[int, str | None], ...]:
     return ({c.id: c.ip_hash for c in Comment.select()},
-            {v.comment_id: v.ip_hash for v in Vote.select()})
+            {v.comment_id: v.ip_hash for v in Vote.select()},
+            {r.comment_id: r.ip_hash for r in Report.select()})
 
 
 def test_purge_ip_hashes_clears_old_hashes_only(run, aged):
     old, new = aged
     result = run("purge-ip-hashes")
     assert result.exit_code == 0, result.output
-    assert result.output == ("cleared 1 comment and 1 vote IP hashes; "
+    assert result.output == ("cleared 1 comment, 1 vote and 1 report IP hashes; "
                              "removed 2 ended IP bans\n")
-    comments, votes = hashes()
+    comments, votes, reports = hashes()
     assert comments[old] is None and comments[new] is not None
     assert votes[old] is None and votes[new] is not None
+    assert reports[old] is None and reports[new] is not None
     assert sorted(b.target for b in Ban.select()) == ["ip:cccc", "ip:dddd", "u:1"]
-    assert run("purge-ip-hashes").output == ("cleared 0 comment and 0 vote IP hashes; "
-                                             "removed 0 ended IP bans\n")
+    assert run("purge-ip-hashes").output == ("cleared 0 comment, 0 vote and 0 report IP "
+                                             "hashes; removed 0 ended IP bans\n")
 
 
 def test_purge_ip_hashes_follows_the_retention_setting_and_option(run, aged):
     old, new = aged
     kept = run("purge-ip-hashes", KOMMENTAR_IP_HASH_RETENTION="0")
-    assert kept.output.startswith("cleared 0 comment and 0 vote IP hashes (retention 0")
+    assert kept.output.startswith("cleared 0 comment, 0 vote and 0 report IP hashes (retention 0")
     assert all(hashes()[0].values())
     assert run("purge-ip-hashes", KOMMENTAR_IP_HASH_RETENTION=str(40 * 86400)).output \
-        .startswith("cleared 0 comment and 0 vote IP hashes;")
+        .startswith("cleared 0 comment, 0 vote and 0 report IP hashes;")
     assert run("purge-ip-hashes", "--retention", "0s").output \
         .startswith("cleared 0 comment")  # 0s is "keep", as in the setting
     assert run("purge-ip-hashes", "--retention", "1d").output \
-        .startswith("cleared 1 comment and 1 vote IP hashes;")
-    comments, votes = hashes()
-    assert comments[new] is not None and votes[new] is not None
+        .startswith("cleared 1 comment, 1 vote and 1 report IP hashes;")
+    comments, votes, reports = hashes()
+    assert comments[new] is not None and votes[new] is not None and reports[new] is not None
 
 
 # --- security headers -------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from dataclasses import replace
 import pytest
 from support import SITE, QueryCounter, app_settings
 
-from kommentar import addresses, comments, moderators, outbox, places, threads
+from kommentar import addresses, comments, moderators, outbox, places, reports, threads
 from kommentar.backup.export import Export, save
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
@@ -35,13 +35,14 @@ from kommentar.models import (
     PUBLISHED,
     Ban,
     Comment,
+    Report,
     Thread,
     User,
     Vote,
     utcnow,
 )
 
-TABLES = {"comment", "thread", "vote", "ban", "user", "outbox_message"}
+TABLES = {"comment", "thread", "vote", "report", "ban", "user", "outbox_message"}
 HOT = f"{SITE}/hot"  # the busy thread the tests read
 TOP_LEVEL = 1200  # top-level comments in it; as many replies again
 OTHER_THREADS = 300  # each with 4 top-level comments and 4 replies
@@ -107,6 +108,10 @@ def _seed() -> dict:
         votes = sorted({(rng.choice(everything), f"a:{rng.randrange(500)}") for _ in range(5000)})
         _insert(Vote, [{"comment": cid, "voter": voter, "value": rng.choice((1, -1)),
                         "ip_hash": f"{rng.randrange(1000):064x}"} for cid, voter in votes])
+        reported = sorted({(rng.choice(everything), f"a:{rng.randrange(500)}")
+                           for _ in range(2000)})
+        _insert(Report, [{"comment": cid, "reporter": reporter, "reason": "spam",
+                          "ip_hash": f"{rng.randrange(1000):064x}"} for cid, reporter in reported])
         _insert(Ban, [{"target": f"ip:{n:064x}", "kind": "ban"} for n in range(150, 350)])
     database.execute_sql("ANALYZE")
     return {"hot": hot, "keys": keys, "author": users[0]}
@@ -310,6 +315,27 @@ def test_a_post_sends_five_statements_and_a_vote_four(seeded):
         comments.vote(target, "a:fresh-voter", 1, policy, ip_hash=f"{9:064x}")
     assert len(posting.statements) == 5, posting.statements
     assert len(voting.statements) == (5 if is_postgres() else 4), voting.statements
+
+
+def test_reporting_looks_up_and_counts_through_indexes(seeded):
+    """A report finds the reader's earlier one and counts the comment's reports by index;
+    the one that holds the comment recounts its thread; a withdrawal and the reader's own
+    reports in a thread are lookups too."""
+    policy = replace(seeded["policy"], report_threshold=2)
+    target = (Comment.select(Comment.id).join(Thread, on=(Comment.thread == Thread.id))
+              .where((Thread.key == seeded["keys"][5]) & (Comment.status == PUBLISHED))
+              .order_by(Comment.id).scalar())
+    Report.delete().where(Report.comment == target).execute()
+    with Recorder() as recorder:
+        reports.report(target, "a:plan-reader", "spam", None, policy, ip_hash=f"{5:064x}")
+        reports.report(target, "a:plan-reader", "abuse", None, policy, ip_hash=f"{5:064x}")
+        held = reports.report(target, "a:second-reader", "other", "Rude.", policy,
+                              ip_hash=f"{6:064x}")
+        reports.withdraw(target, "a:plan-reader", ip_hash=f"{5:064x}")
+        reports.of_thread(HOT, "a:7")
+        reports.of_comments([target, target + 1])
+    assert held.held and Comment.get_by_id(target).status == PENDING
+    assert_indexed(recorder.reads())
 
 
 def test_an_import_looks_up_through_indexes(seeded):

@@ -16,7 +16,7 @@ from peewee import fn
 from support import SITE, Api, QueryCounter
 
 import kommentar
-from kommentar import create_app, moderation, privacy
+from kommentar import create_app, moderation, privacy, reports
 from kommentar.accounts import account_key
 from kommentar.cache import DocumentCache
 from kommentar.compress import Encoded
@@ -60,6 +60,15 @@ def _lock(locked: bool):
     return lock
 
 
+def _report(times: int):
+    """Report the comment as ``times`` readers (three hold it, at the default threshold)."""
+    def report(writer: Api, target: int) -> None:
+        policy = writer.client.application.extensions["kommentar.policy"]
+        for reader in range(times):
+            reports.report(target, f"a:reader{reader}", "spam", None, policy)
+    return report
+
+
 # Every write that changes what a thread fetch returns, by name; test_every_write_is_listed
 # fails when a domain operation or a moderation action is added without a line here.
 WRITES = {
@@ -71,6 +80,7 @@ WRITES = {
     **{f"moderator {action}": _moderate(action) for action in moderation.ACTIONS},
     "lock": _lock(True),
     "unlock": _lock(False),
+    "reports hold": _report(3),
     "account deleted": lambda writer, target: _delete_account(writer, "delete"),
     "account anonymised": lambda writer, target: _delete_account(writer, "anonymise"),
 }
@@ -92,6 +102,7 @@ OPERATIONS = {
     "comments.vote": ("vote",),
     "moderation.act": tuple(f"moderator {action}" for action in moderation.ACTIONS),
     "moderation.lock": ("lock", "unlock"),
+    "reports.report": ("reports hold",),
     "privacy.delete_account": ("account deleted", "account anonymised"),
 }
 UNSHOWN = {
@@ -120,6 +131,7 @@ UNSHOWN = {
     "subscriptions.confirm": "a reader's address, never in a thread document",
     "subscriptions.unsubscribe": "subscriptions to replies, never in a thread document",
     "moderation.take_action": "a moderator's link: what it changes, moderation.act changes",
+    "reports.withdraw": "a report is in no thread document, and a held comment stays held",
 }
 
 
@@ -148,6 +160,9 @@ UNSHOWN_WRITES = {
     "moderation.purge": _purge,
     "privacy.purge_ip_hashes": lambda writer, target: privacy.purge_ip_hashes(
         timedelta(microseconds=1)),
+    "reports.report below the threshold": _report(2),
+    "reports.withdraw": lambda writer, target: (_report(1)(writer, target), reports.withdraw(
+        target, "a:reader0")),
 }
 
 
@@ -177,6 +192,7 @@ EVENTS = {
     "moderator unpin": [],
     "lock": [],
     "unlock": [],
+    "reports hold": ["comment.pending"],
     "account deleted": [],
     "account anonymised": [],
 }

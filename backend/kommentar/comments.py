@@ -53,6 +53,7 @@ class Policy:
     account_edit: bool = True
     max_length: int = 10_000
     max_depth: int = 12
+    report_threshold: int = 3
     sites: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     defences: Defences = field(default_factory=Defences)
 
@@ -65,7 +66,8 @@ class Policy:
                    anonymous=config["ANONYMOUS"],
                    voting=config["VOTING"], account_edit=config["ACCOUNT_EDIT"],
                    max_length=config["MAX_LENGTH"], max_depth=config["MAX_DEPTH"],
-                   sites=config["SITES"], defences=Defences.from_config(config, signer))
+                   report_threshold=config["REPORT_THRESHOLD"], sites=config["SITES"],
+                   defences=Defences.from_config(config, signer))
 
     def site(self, origin: str | None) -> Policy:
         """The rules for the site at ``origin`` (a normalised origin): its own where it has some."""
@@ -207,7 +209,8 @@ def published(comment_id: int) -> Comment:
     return comment
 
 
-def _site_of(thread_id: int, policy: Policy) -> Policy:
+def site_of(thread_id: int, policy: Policy) -> Policy:
+    """The rules of the site a thread is on."""
     if not policy.sites:
         return policy
     return policy.site(urls.origin_of(Thread.get_by_id(thread_id).url))
@@ -219,7 +222,7 @@ def _editable(comment_id: int, author: Author, edit_grant: int | None,
     comment = Comment.get_or_none(Comment.id == comment_id)
     if comment is None or comment.status == DELETED:
         raise NotFound("No such comment.")
-    policy = _site_of(comment.thread_id, policy)
+    policy = site_of(comment.thread_id, policy)
     if edit_grant == comment.id:
         return comment, policy
     if author.user is not None and comment.author_id == author.user.id:
@@ -287,7 +290,7 @@ def vote(comment_id: int, voter: str, value: object, policy: Policy, *,
         if found is None or found[1] != PUBLISHED:
             raise NotFound("No such comment.")
         thread_id, _, author_id, up, down, existing, earlier = found
-        if user is None and _site_of(thread_id, policy).voting == "accounts":
+        if user is None and site_of(thread_id, policy).voting == "accounts":
             raise Unauthorized("Log in to vote.", code="login_required")
         if user is not None and author_id == user.id:
             raise Forbidden("You cannot vote on your own comment.", code="own_comment")

@@ -173,6 +173,8 @@ SETTINGS: tuple[Setting, ...] = (
             "allow comments without an account (with a name); false requires log-in"),
     Setting("voting", "anyone", _choice("anyone", "accounts"),
             "who may vote: anyone (one vote per voter token and IP hash) or accounts"),
+    Setting("report_threshold", 3, _int,
+            "distinct readers whose reports hold a comment for review at once (0: reports off)"),
     Setting("account_edit", True, _bool,
             "let account holders edit and delete their own comments at any time"),
     # OWASP's first argon2id choice: less memory per log-in than argon2-cffi's 64 MiB default,
@@ -222,6 +224,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("limit_post", "5/minute;60/hour", _rate, "new comments, per account or client"),
     Setting("limit_edit", "20/minute", _rate, "edits and deletions, per account or client"),
     Setting("limit_vote", "60/minute", _rate, "votes, per account or client"),
+    Setting("limit_report", "10/hour;30/day", _rate,
+            "reports of comments and their withdrawals, per account or client"),
     Setting("limit_preview", "30/minute", _rate, "previews of a comment, per account or client"),
     Setting("limit_register", "5/hour", _rate, "new accounts, per client"),
     Setting("limit_login", "10/minute", _rate, "log-in attempts, per client"),
@@ -249,7 +253,8 @@ SETTINGS: tuple[Setting, ...] = (
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
-SITE_SETTINGS = ("moderation", "anonymous", "voting", "account_edit", "max_length", "max_depth")
+SITE_SETTINGS = ("moderation", "anonymous", "voting", "account_edit", "max_length", "max_depth",
+                 "report_threshold")
 
 
 class ConfigError(Exception):

@@ -28,9 +28,9 @@ Events = list[tuple[str, int]]  # (event, comment id), in the order they happene
 # own in init_app. A listener runs wherever comments change (a request, a command), so it
 # reads its settings as it was configured, not from a request.
 listeners: list[Callable[[Events], None]] = []
-# While the listeners run: the comments that are new in the write (a post), so that a listener
-# can tell a comment's arrival from a moderator publishing or restoring it, which has the
-# same event.
+# While the listeners run: the comments that are new in the write (a post), or that readers'
+# reports held, so that a listener can tell news to moderators from a moderator publishing or
+# restoring a comment, which has the same event.
 arrivals: ContextVar[frozenset[int]] = ContextVar("kommentar.arrivals", default=frozenset())
 
 # A comment with its thread and author, for what an event says about it.

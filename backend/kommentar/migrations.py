@@ -195,6 +195,22 @@ def _mail_lookups(db: Database) -> None:
     db.execute_sql('CREATE INDEX "user_role" ON "user" ("role")')
 
 
+def _reports(db: Database) -> None:
+    """Version 9: readers' reports of comments, one per reporter and comment."""
+    comment = _frozen_table(db, "comment", {"id": AutoField()})  # only referred to
+    report = _frozen_table(db, "report", {
+        "id": AutoField(),
+        "comment": ForeignKeyField(comment, on_delete="CASCADE", index=False),
+        "reporter": CharField(max_length=64),
+        "reason": CharField(max_length=10),
+        "note": CharField(max_length=300, null=True),
+        "ip_hash": CharField(max_length=64, null=True),
+        "created": DateTimeField(),
+    }, indexes=((("comment", "reporter"), True), (("comment", "ip_hash"), False),
+                (("reporter", "comment"), False)))
+    db.create_tables([report])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
@@ -204,6 +220,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _mail_links,
     _notifications,
     _mail_lookups,
+    _reports,
     # Append new steps here; never edit a step that has shipped, and write every column,
     # table and index out in the step (``_frozen_table`` for a new table), never as today's
     # model field. Use playhouse.migrate's schema migrator for nullable columns and indexes;

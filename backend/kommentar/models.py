@@ -1,5 +1,5 @@
-"""The stored things: accounts, threads, comments and votes, bans and the audit log, the
-outbox of messages to send, and readers' subscriptions to replies by mail.
+"""The stored things: accounts, threads, comments, votes and readers' reports, bans and the
+audit log, the outbox of messages to send, and readers' subscriptions to replies by mail.
 
 Counts that every read needs (a thread's comment count, a comment's up and down
 votes and its rank) are kept on the row itself and recomputed inside the write
@@ -164,6 +164,29 @@ class Vote(BaseModel):
         )
 
 
+REPORT_REASONS = ("spam", "abuse", "off-topic", "other")
+
+
+class Report(BaseModel):
+    """One reader's report of one comment, deduplicated like votes: the unique index makes a
+    second report by the same reporter impossible. Added by migrations._reports."""
+
+    id = AutoField()
+    comment = ForeignKeyField(Comment, on_delete="CASCADE", index=False)
+    reporter = CharField(max_length=64)  # as Vote.voter: "u:<account id>" or "a:<voter id>"
+    reason = CharField(max_length=10)  # one of REPORT_REASONS
+    note = CharField(max_length=300, null=True)  # required for "other"
+    ip_hash = CharField(max_length=64, null=True)
+    created = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = (
+            (("comment", "reporter"), True),
+            (("comment", "ip_hash"), False),
+            (("reporter", "comment"), False),
+        )
+
+
 class Ban(BaseModel):
     """A hold on an account or an IP hash: its new comments wait in the moderation queue.
 
@@ -284,5 +307,5 @@ class ThreadMailing(BaseModel):
         indexes = ((("address", "thread"), True),)
 
 
-MODELS = [User, Thread, Comment, Vote, Ban, AuditEntry, OutboxMessage, UsedLink, MailAddress,
-          Subscription, ReplyNotice, ThreadMailing]
+MODELS = [User, Thread, Comment, Vote, Report, Ban, AuditEntry, OutboxMessage, UsedLink,
+          MailAddress, Subscription, ReplyNotice, ThreadMailing]

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from peewee import Cast, Value, fn
 
 from .accounts import ACCOUNT
-from .db import database
+from .db import batches, database
 from .errors import Invalid, NotFound
 from .holds import ADDRESS, BAN, SPAM_HOLD
 from .models import (
@@ -28,6 +28,7 @@ from .models import (
     AuditEntry,
     Ban,
     Comment,
+    Report,
     Thread,
     User,
     utcnow,
@@ -129,7 +130,8 @@ def act(actor: User | None, action: str, selection: list[int] | Filter, reason: 
     actor acted when it was not the admin pages or the command line (``e-mail``).
 
     ``spam`` also holds the selection's accounts and IP hashes, so their next comments wait
-    in the queue. ``undo_delete`` restores what a moderator deleted within ``undo_window``.
+    in the queue. ``approve`` clears readers' reports of what it approved. ``undo_delete``
+    restores what a moderator deleted within ``undo_window``.
     """
     if action not in ACTIONS:
         raise Invalid(f"Unknown action {action!r}.", code="invalid_action")
@@ -144,6 +146,9 @@ def act(actor: User | None, action: str, selection: list[int] | Filter, reason: 
                        .returning(Comment.id, Comment.thread, Comment.status,
                                   Comment.status_before).tuples())
         threads = {thread for _, thread, _, _ in changed}
+        if action == "approve":  # the reports were looked at: they must not hold it again
+            for batch in batches(comment_id for comment_id, _, _, _ in changed):
+                Report.delete().where(Report.comment.in_(batch)).execute()
         if action in ("pin", "unpin"):  # only the order changes
             written.touch(threads)
         else:

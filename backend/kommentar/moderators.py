@@ -7,8 +7,8 @@ An ``events`` listener queues one outbox message per moderator and comment in th
 of the post (a look-up of the moderators and one INSERT), so the mail goes out exactly when
 the comment is committed and posting never waits for SMTP. The letter itself is written when
 it is sent: rendering it inside the post's transaction would hold the writer's lock for
-milliseconds per moderator. Only a comment's arrival is mailed: a moderator approving or
-restoring one is already in the know.
+milliseconds per moderator. Only a comment's arrival, or its hold by readers' reports
+(``reports``), is mailed: a moderator approving or restoring one is already in the know.
 """
 
 from __future__ import annotations

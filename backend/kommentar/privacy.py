@@ -19,7 +19,18 @@ from .accounts import MAX_PASSWORD, account_key, password_matches
 from .db import CHUNK, database, is_postgres
 from .errors import Invalid, Unauthorized
 from .holds import ADDRESS
-from .models import DELETED, AuditEntry, Ban, Comment, OutboxMessage, Thread, User, Vote, utcnow
+from .models import (
+    DELETED,
+    AuditEntry,
+    Ban,
+    Comment,
+    OutboxMessage,
+    Report,
+    Thread,
+    User,
+    Vote,
+    utcnow,
+)
 from .thread_writes import remove_leaf_first, tally, writing
 
 CHOICES = ("delete", "anonymise")
@@ -29,12 +40,13 @@ ANONYMOUS_NAME = "deleted user"  # what an anonymised comment shows in place of 
 
 @dataclass(frozen=True)
 class Export:
-    """Everything stored about one account: the row, its comments, the votes it cast and the
-    subscriptions to replies to its comments (with their addresses)."""
+    """Everything stored about one account: the row, its comments, the votes it cast, the
+    reports it made and the subscriptions to replies to its comments (with their addresses)."""
 
     user: User
     comments: list[Comment]
     votes: list[Vote]
+    reports: list[Report]
     subscriptions: list[dict[str, Any]]
 
 
@@ -43,7 +55,9 @@ def export(user: User) -> Export:
     comments = list(Comment.select(Comment, Thread.url).join(Thread)
                     .where(Comment.author == user.id).order_by(Comment.id))
     votes = list(Vote.select().where(Vote.voter == account_key(user.id)).order_by(Vote.id))
-    return Export(user=user, comments=comments, votes=votes,
+    reports = list(Report.select().where(Report.reporter == account_key(user.id))
+                   .order_by(Report.id))
+    return Export(user=user, comments=comments, votes=votes, reports=reports,
                   subscriptions=subscriptions.of_account(user))
 
 
@@ -77,7 +91,7 @@ def _remove_comments(user: User) -> None:
 
 
 def delete_account(user: User, password: object, comments: object) -> None:
-    """Delete an account after checking its password, with its votes, and its comments
+    """Delete an account after checking its password, with its votes and reports, and its comments
     either removed (``delete``) or kept without any link to it (``anonymise``); the
     subscriptions of its comments and its verified address go either way."""
     if comments not in CHOICES:
@@ -88,6 +102,8 @@ def delete_account(user: User, password: object, comments: object) -> None:
         shown = _threads_shown_in(user)
         subscriptions.forget_account(user)
         _remove_votes(user)
+        # A comment its reports helped to hold stays held: the moderators decide it now.
+        Report.delete().where(Report.reporter == account_key(user.id)).execute()
         if comments == "delete":
             _remove_comments(user)
             changes.recount(shown)  # the threads it wrote in are among them
@@ -119,14 +135,15 @@ class Purged:
 
     comments: int
     votes: int
+    reports: int
     bans: int
 
 
 def purge_ip_hashes(retention: timedelta | None) -> Purged:
-    """Clear the IP hash of comments and votes older than ``retention`` (None or zero keeps
-    them), and remove IP bans and holds that have ended (one for good stays)."""
+    """Clear the IP hash of comments, votes and reports older than ``retention`` (None or
+    zero keeps them), and remove IP bans and holds that have ended (one for good stays)."""
     now = utcnow()
-    comments = votes = 0
+    comments = votes = reports = 0
     with database.atomic():
         if retention:
             cutoff = now - retention
@@ -134,6 +151,8 @@ def purge_ip_hashes(retention: timedelta | None) -> Purged:
                 Comment.ip_hash.is_null(False) & (Comment.created < cutoff)).execute()
             votes = Vote.update(ip_hash=None).where(
                 Vote.ip_hash.is_null(False) & (Vote.created < cutoff)).execute()
+            reports = Report.update(ip_hash=None).where(
+                Report.ip_hash.is_null(False) & (Report.created < cutoff)).execute()
         bans = Ban.delete().where(Ban.target.startswith(ADDRESS) & Ban.until.is_null(False)
                                   & (Ban.until <= now)).execute()
-    return Purged(comments=comments, votes=votes, bans=bans)
+    return Purged(comments=comments, votes=votes, reports=reports, bans=bans)

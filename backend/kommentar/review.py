@@ -14,7 +14,19 @@ from functools import reduce
 from peewee import JOIN, SQL, Expression, fn
 
 from .errors import Invalid
-from .models import DELETED, PENDING, SPAM, STATUSES, AuditEntry, Comment, Thread, User, utcnow
+from .models import (
+    DELETED,
+    PENDING,
+    PUBLISHED,
+    SPAM,
+    STATUSES,
+    AuditEntry,
+    Comment,
+    Report,
+    Thread,
+    User,
+    utcnow,
+)
 
 MAX_PER_PAGE = 500
 
@@ -29,10 +41,11 @@ class Filter:
     ip_hash: str | None = None
     text: str | None = None  # case-insensitive substring of the comment's text
     older_than: datetime | None = None  # created before
+    reported: bool | None = None  # True: only comments readers have reported
 
     def is_empty(self) -> bool:
         """Whether no field is given (it would match every comment)."""
-        return all(getattr(self, f.name) in (None, "") for f in fields(self))
+        return all(getattr(self, f.name) in (None, "", False) for f in fields(self))
 
 
 def _check_id(value: object, name: str) -> None:
@@ -61,6 +74,8 @@ def condition(filter: Filter) -> Expression:
         clauses.append(Comment.text.contains(filter.text))
     if filter.older_than is not None:
         clauses.append(Comment.created < naive_utc(filter.older_than))
+    if filter.reported:
+        clauses.append(fn.EXISTS(Report.select(SQL("1")).where(Report.comment == Comment.id)))
     return reduce(operator.and_, clauses) if clauses else SQL("1 = 1")
 
 
@@ -82,7 +97,10 @@ def describe(filter: Filter, full: bool = False) -> str:
     """
     parts = []
     for name, value in ((f.name, getattr(filter, f.name)) for f in fields(filter)):
-        if value is None or value == "":
+        if value is None or value == "" or value is False:
+            continue
+        if name == "reported":
+            parts.append("reported")
             continue
         if name == "ip_hash" and not full:
             value = _short(value, 8)
@@ -118,8 +136,9 @@ def comments(filter: Filter, page: int = 1, per_page: int = 50) -> tuple[list[Co
 
 
 def overview(now: datetime | None = None) -> dict:
-    """The dashboard figures: comments since UTC midnight, waiting, held as spam, and the
-    five threads with the most comments (deleted ones aside) in the last seven days."""
+    """The dashboard figures: comments since UTC midnight, waiting, held as spam, reported
+    by readers (and not yet approved, spam or deleted), and the five threads with the most
+    comments (deleted ones aside) in the last seven days."""
     now = now or utcnow()
     midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
     today, pending, spam = Comment.select(
@@ -132,7 +151,10 @@ def overview(now: datetime | None = None) -> dict:
                .join(Comment, on=(Comment.thread == Thread.id))
                .where((Comment.created >= now - timedelta(days=7)) & (Comment.status != DELETED))
                .group_by(Thread.id).order_by(recent.desc(), Thread.id).limit(5))
-    return {"today": today, "pending": pending, "spam": spam,
+    reported = (Report.select(fn.COUNT(fn.DISTINCT(Report.comment)))
+                .join(Comment, on=(Report.comment == Comment.id))
+                .where(Comment.status.in_((PUBLISHED, PENDING))).scalar())
+    return {"today": today, "pending": pending, "spam": spam, "reported": reported,
             "busiest": [(thread, thread.recent) for thread in busiest]}
 
 

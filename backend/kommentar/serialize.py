@@ -93,6 +93,8 @@ def export(data) -> dict[str, Any]:
         } for item in data.comments],
         "votes": [{"comment": item.comment_id, "value": item.value,
                    "created": timestamp(item.created)} for item in data.votes],
+        "reports": [{"comment": item.comment_id, "reason": item.reason, "note": item.note,
+                     "created": timestamp(item.created)} for item in data.reports],
         "subscriptions": [{**item, "created": timestamp(item["created"])}
                           for item in data.subscriptions],
     }

@@ -74,13 +74,14 @@ class Changes:
         self.shown.update(thread_ids)
         self.named = True
 
-    def moved(self, comment_id: int, before: str | None, after: str) -> None:
+    def moved(self, comment_id: int, before: str | None, after: str, news: bool = False) -> None:
         """This comment's status moved from ``before`` (None: the comment is new) to
-        ``after``; the event that is, if any, is queued for whoever listens."""
+        ``after``; the event that is, if any, is queued for whoever listens. ``news``: no
+        moderator moved it (readers' reports held it), so they hear of it as of a new one."""
         event = event_of(before, after)
         if event is not None:
             self.events.append((event, comment_id))
-            if before is None:
+            if before is None or news:
                 self.arrived.add(comment_id)
 
 

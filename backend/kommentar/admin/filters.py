@@ -14,7 +14,8 @@ from ..accounts import username_key
 from ..models import MAX_ID, STATUSES, User
 from ..review import Filter
 
-FIELDS = ("status", "thread", "author", "ip", "q")  # the form's names, in the form's order
+# The form's names, in the form's order.
+FIELDS = ("status", "thread", "author", "ip", "q", "reported")
 IP_HASH = re.compile(r"[0-9a-f]{1,64}")
 
 
@@ -59,6 +60,10 @@ def read(form: MultiDict) -> Query:
             problems.append("An IP hash is hexadecimal, as shown in the list.")
     if values["q"]:
         terms["text"] = values["q"]
+    if values["reported"]:
+        terms["reported"] = values["reported"] == "1" or None
+        if terms["reported"] is None:
+            problems.append("“Reported” is ticked or not.")
     if values["author"]:
         author = User.get_or_none(User.username_key == username_key(values["author"]))
         if author is None:

@@ -4,12 +4,12 @@ thread, an account, and the audit log. Each reads through ``review`` and renders
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from .. import outbox, review
+from .. import outbox, reports, review
 from ..accounts import account_key
 from ..errors import NotFound
 from ..holds import active_hold, address_key
@@ -21,12 +21,14 @@ PER_PAGE = 50
 
 @dataclass
 class Listing:
-    """One page of a longer list, with what the pager needs."""
+    """One page of a longer list, with what the pager needs (and for comments, readers'
+    reports of them)."""
 
     items: list
     total: int
     page: int
     per_page: int = PER_PAGE
+    reports: dict = field(default_factory=dict)
 
     @property
     def pages(self) -> int:
@@ -96,7 +98,8 @@ def _page_of(selection: review.Filter | None) -> Listing:
     if selection is None:
         return Listing([], 0, page)
     items, total = review.comments(selection, page=page, per_page=PER_PAGE)
-    return Listing(items, total, page)
+    return Listing(items, total, page,
+                   reports=reports.of_comments([comment.id for comment in items]))
 
 
 @bp.get("")

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from . import auth, comments, meta, preview, threads
+from . import auth, comments, meta, preview, reports, threads
 
-BLUEPRINTS = (threads.bp, comments.bp, preview.bp, auth.bp, meta.bp)
+BLUEPRINTS = (threads.bp, comments.bp, reports.bp, preview.bp, auth.bp, meta.bp)
 
 
 def init_app(app) -> None:

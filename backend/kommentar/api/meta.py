@@ -24,7 +24,8 @@ def config():
                                            or request.headers.get("Origin")))
     return jsonify(anonymous=policy.anonymous, voting=policy.voting,
                    account_edit=policy.account_edit, moderation=policy.moderation,
-                   max_length=policy.max_length, edit_window=current_app.config["EDIT_WINDOW"],
+                   max_length=policy.max_length, reports=policy.report_threshold > 0,
+                   edit_window=current_app.config["EDIT_WINDOW"],
                    form_token=form_token(req.signer()),
                    mail=bool(current_app.config["SMTP_HOST"]))
 

@@ -15,7 +15,7 @@ from flask import current_app, g, request
 
 from .. import tokens
 from ..accounts import account_key, username_key
-from ..comments import Author, Policy, anonymous_voter
+from ..comments import Author, Policy, anonymous_voter, new_voter
 from ..errors import Invalid, KommentarError, NotFound, Unauthorized, UnsupportedMediaType
 from ..holds import address_key
 from ..models import MAX_ID, User
@@ -168,6 +168,16 @@ def voter_id() -> str | None:
         return account_key(user.id)
     payload = token_for(tokens.VOTER, None)
     return anonymous_voter(payload) if isinstance(payload, str) else None
+
+
+def voter_or_new() -> tuple[str, str | None]:
+    """The caller's voter id, and the signed voter token minted for it when the caller had
+    none (an anonymous reader's first vote or report: they keep it for the next ones)."""
+    voter = voter_id()
+    if voter is not None:
+        return voter, None
+    minted = new_voter()
+    return anonymous_voter(minted), signer().sign(tokens.VOTER, minted)
 
 
 # Whom a rate limit counts a request against (see ``ratelimits``).

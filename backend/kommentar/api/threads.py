@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request
 
-from .. import documents, serialize, threads
+from .. import documents, reports, serialize, threads
 from ..comments import locate
 from ..errors import Invalid
 from . import request as req
@@ -49,16 +49,18 @@ def get_counts():
 
 @bp.get("/mine")
 def get_mine():
-    """What of one page is the caller's own: their votes (session or voter token) and, for
-    an account, its comments still waiting for a moderator, which nobody else sees."""
+    """What of one page is the caller's own: their votes and reports (session or voter
+    token) and, for an account, its comments still waiting for a moderator, which nobody
+    else sees."""
     key, _ = locate(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
                     req.policy())
     voter = req.voter_id()
     votes = threads.votes_of(key, voter) if voter else {}
+    reported = reports.of_thread(key, voter) if voter else []
     user = req.session_user()
     held = [serialize.held(comment) for comment in threads.held_of(key, user.id)] if user else []
     response = jsonify(votes={str(comment): value for comment, value in votes.items()},
-                       pending=held)
+                       pending=held, reports=reported)
     response.cache_control.private = True  # one reader's, and changes with their every vote
     response.cache_control.no_store = True
     return response

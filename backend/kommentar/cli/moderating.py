@@ -187,5 +187,6 @@ def purge_ip_hashes(config_path: str | None, retention: timedelta | None) -> Non
     retention, purged = _purging(config_path, retention, "IP_HASH_RETENTION",
                                  privacy.purge_ip_hashes)
     kept = "" if retention else " (retention 0: hashes are kept)"
-    click.echo(f"cleared {purged.comments} comment and {purged.votes} vote IP hashes{kept}; "
+    click.echo(f"cleared {purged.comments} comment, {purged.votes} vote and {purged.reports} "
+               f"report IP hashes{kept}; "
                f"removed {purged.bans} ended IP bans")
