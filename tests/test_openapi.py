@@ -743,8 +743,10 @@ def test_a_comments_place_is_documented(api):
     reply = api.comment("Reply", parent=top["id"])
     api.comment("Later")
     answer = check(api.get(f"/api/comments/{reply['id']}/place", sort="newest", limit="1"), 200)
+    first = check(api.get("/api/threads", url=PAGE, sort="newest", limit="1"), 200)
+    assert [comment["id"] for comment in first["comments"]] == [top["id"] + 2]  # "Later"
     assert (answer["root"], answer["ancestors"], answer["after"]) \
-        == (top["id"], [top["id"]], f"newest:{top['id'] + 2}")
+        == (top["id"], [top["id"]], first["next"])
     assert check(api.get(f"/api/comments/{top['id']}/place"), 200)["after"] is None
 
 

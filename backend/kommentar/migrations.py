@@ -211,6 +211,20 @@ def _reports(db: Database) -> None:
     db.create_tables([report])
 
 
+def _listing_by_time(db: Database) -> None:
+    """Version 10: "oldest" and "newest" list comments by the time they were written (an
+    imported comment keeps its time, not its place among ids): their indexes gain it."""
+    for statement in (
+        'DROP INDEX "comment_listing_oldest"',
+        'DROP INDEX "comment_listing_newest"',
+        'CREATE INDEX "comment_listing_oldest" ON "comment" '
+        '("thread_id", "depth", "pinned" DESC, "created", "id")',
+        'CREATE INDEX "comment_listing_newest" ON "comment" '
+        '("thread_id", "depth", "pinned", "created", "id")',
+    ):
+        db.execute_sql(statement)
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
@@ -221,6 +235,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _notifications,
     _mail_lookups,
     _reports,
+    _listing_by_time,
     # Append new steps here; never edit a step that has shipped, and write every column,
     # table and index out in the step (``_frozen_table`` for a new table), never as today's
     # model field. Use playhouse.migrate's schema migrator for nullable columns and indexes;

@@ -136,11 +136,11 @@ class Comment(BaseModel):
 
 # A page of top-level comments (depth 0) is read off one of these in its sort's order,
 # pinned first, so a limited page stops after ``limit`` rows instead of sorting the thread.
-# (Newest walks the second backwards.) migrations._listing_indexes creates them in older
-# databases.
-Comment.add_index(Comment.thread, Comment.depth, Comment.pinned.desc(), Comment.id,
-                  name="comment_listing_oldest")
-Comment.add_index(Comment.thread, Comment.depth, Comment.pinned, Comment.id,
+# (Newest walks the second backwards.) migrations._listing_indexes created them in older
+# databases, and _listing_by_time gave the first two the time.
+Comment.add_index(Comment.thread, Comment.depth, Comment.pinned.desc(), Comment.created,
+                  Comment.id, name="comment_listing_oldest")
+Comment.add_index(Comment.thread, Comment.depth, Comment.pinned, Comment.created, Comment.id,
                   name="comment_listing_newest")
 Comment.add_index(Comment.thread, Comment.depth, Comment.pinned.desc(), Comment.score.desc(),
                   Comment.id, name="comment_listing_best")

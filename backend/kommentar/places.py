@@ -23,15 +23,17 @@ from .threads import SORTS, Position, cursor, listed, ordered
 # The comment and its ancestors, nearest first, with its thread's page and key (read once,
 # with the comment, and carried up): a walk up ``parent_id`` by primary key, at most
 # max_depth steps.
-_CHAIN = ('WITH RECURSIVE "chain" ("id", "parent_id", "status", "pinned", "score", "thread_id", '
-          '"url", "key") AS (SELECT "comment"."id", "comment"."parent_id", "comment"."status", '
-          '"comment"."pinned", "comment"."score", "comment"."thread_id", "thread"."url", '
-          '"thread"."key" FROM "comment" JOIN "thread" ON "thread"."id" = "comment"."thread_id" '
-          'WHERE "comment"."id" = {param} '
+_CHAIN = ('WITH RECURSIVE "chain" ("id", "parent_id", "status", "pinned", "score", "created", '
+          '"thread_id", "url", "key") AS (SELECT "comment"."id", "comment"."parent_id", '
+          '"comment"."status", "comment"."pinned", "comment"."score", "comment"."created", '
+          '"comment"."thread_id", "thread"."url", "thread"."key" FROM "comment" '
+          'JOIN "thread" ON "thread"."id" = "comment"."thread_id" WHERE "comment"."id" = {param} '
           'UNION ALL SELECT "above"."id", "above"."parent_id", "above"."status", '
-          '"above"."pinned", "above"."score", "above"."thread_id", "chain"."url", "chain"."key" '
+          '"above"."pinned", "above"."score", "above"."created", "above"."thread_id", '
+          '"chain"."url", "chain"."key" '
           'FROM "comment" AS "above" JOIN "chain" ON "above"."id" = "chain"."parent_id") '
-          'SELECT "id", "status", "pinned", "score", "thread_id", "url", "key" FROM "chain"')
+          'SELECT "id", "status", "pinned", "score", "created", "thread_id", "url", "key" '
+          'FROM "chain"')
 
 ID_KEY = "id:"  # the prefix of a thread keyed by the site's own name for it (urls.thread_key)
 
@@ -65,8 +67,9 @@ def place(comment_id: int, sort: str, limit: int | None) -> Place:
         raise NotFound("This comment was deleted.", code="comment_deleted")
     if status != PUBLISHED:
         raise NotFound("This comment is waiting for a moderator.", code="comment_held")
-    root_id, _, pinned, score, *_ = chain[-1]
-    root = Position(bool(pinned), score, root_id)  # SQLite's booleans are 0 and 1
+    root_id, _, pinned, score, created, *_ = chain[-1]
+    # SQLite's booleans are 0 and 1, and its times text.
+    root = Position(bool(pinned), score, root_id, Comment.created.python_value(created))
     after = None if limit is None else _page_before(thread_id, root, sort, limit)
     return Place(comment_id, url, key[len(ID_KEY):] if key.startswith(ID_KEY) else None,
                  root_id, after, [row[0] for row in reversed(chain[1:])])
@@ -74,14 +77,14 @@ def place(comment_id: int, sort: str, limit: int | None) -> Place:
 
 def _page_before(thread_id: int, root: Position, sort: str, limit: int) -> str | None:
     """The cursor that ends the page before the one holding ``root``; None for the first."""
-    listing = listed(thread_id, Comment.id, Comment.pinned, Comment.score)
+    listing = listed(thread_id, Comment.id, Comment.pinned, Comment.score, Comment.created)
     for _ in range(3):
         before = listed(thread_id, fn.COUNT(Comment.id)).where(_ahead_of(root, sort)).scalar()
         if before < limit:
             return None
         rows = ordered(listing, sort, None).limit(1).offset(before // limit * limit - 1).tuples()
-        for last_id, pinned, score in rows:
-            return cursor(sort, Position(bool(pinned), score, last_id))
+        for last_id, pinned, score, created in rows:
+            return cursor(sort, Position(bool(pinned), score, last_id, created))
         # Comments ahead were withdrawn between the two reads: count again.
     return None  # the thread keeps shrinking under us: the widget walks from the first page
 
@@ -89,9 +92,11 @@ def _page_before(thread_id: int, root: Position, sort: str, limit: int) -> str |
 def _ahead_of(root: Position, sort: str):
     """The top-level comments listed before ``root`` in ``sort``: pinned ones first."""
     if sort == "oldest":
-        ahead = Comment.id < root.id
+        ahead = (Comment.created < root.created) | ((Comment.created == root.created)
+                                                    & (Comment.id < root.id))
     elif sort == "newest":
-        ahead = Comment.id > root.id
+        ahead = (Comment.created > root.created) | ((Comment.created == root.created)
+                                                    & (Comment.id > root.id))
     else:
         ahead = (Comment.score > root.score) | ((Comment.score == root.score)
                                                 & (Comment.id < root.id))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from peewee import JOIN, SQL, fn
@@ -87,10 +88,15 @@ def _visible(thread_id: int):
 
 
 # A cursor names the last comment of a page: its sort, whether it was pinned ("p"), its
-# score (for best) and id, e.g. "oldest:123", "newest:p45", "best:0.2065/77".
+# score (for best) or its time (for oldest and newest, in microseconds since the year 1),
+# and its id, e.g. "oldest:63868147628000000/123", "newest:p63868147628000000/45",
+# "best:0.2065/77". Oldest and newest go by the time a comment was written, not by its id:
+# an imported comment gets a new id but keeps its time.
 _ID = r"([1-9][0-9]{0,15})"
-_SCORE = r"([0-9](?:\.[0-9]+)?(?:e-[0-9]+)?)"  # repr() of a float in [0, 1]
-_CURSOR = re.compile(rf"(oldest|newest|best):(p?)(?:{_SCORE}/)?{_ID}")
+_SCORE = r"[0-9](?:\.[0-9]+)?(?:e-[0-9]+)?"  # repr() of a float in [0, 1]
+_TIME = r"[0-9]{1,17}"  # microseconds from datetime.min to any stored time
+_CURSOR = re.compile(rf"(oldest|newest|best):(p?)(?:({_SCORE}|{_TIME})/)?{_ID}")
+_MICROSECOND = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,7 @@ class Position:
     pinned: bool
     score: float
     id: int
+    created: datetime | None = None  # for oldest and newest
 
 
 def parse_cursor(sort: str, cursor: str | None) -> Position | None:
@@ -107,18 +114,25 @@ def parse_cursor(sort: str, cursor: str | None) -> Position | None:
     if cursor is None:
         return None
     match = _CURSOR.fullmatch(cursor)
-    if (not match or match[1] != sort or (match[3] is None) != (sort != "best")
-            or int(match[4]) > MAX_ID):
+    if (not match or match[1] != sort or match[3] is None or int(match[4]) > MAX_ID
+            or not re.fullmatch(_SCORE if sort == "best" else _TIME, match[3])):
         raise Invalid("The cursor does not belong to this listing.", code="invalid_cursor")
-    return Position(match[2] == "p", float(match[3] or 0), int(match[4]))
+    if sort == "best":
+        return Position(match[2] == "p", float(match[3]), int(match[4]))
+    try:
+        created = datetime.min + int(match[3]) * _MICROSECOND
+    except OverflowError:
+        raise Invalid("The cursor does not belong to this listing.",
+                      code="invalid_cursor") from None
+    return Position(match[2] == "p", 0.0, int(match[4]), created)
 
 
 def cursor(sort: str, last: Node | Position) -> str:
     """The cursor of a page that ends with ``last``: the next page starts right after it."""
-    # repr() of a float round-trips exactly, so the next page starts right after this one.
     pinned = "p" if last.pinned else ""
-    score = f"{last.score!r}/" if sort == "best" else ""
-    return f"{sort}:{pinned}{score}{last.id}"
+    if sort == "best":  # repr() of a float round-trips exactly
+        return f"{sort}:{pinned}{last.score!r}/{last.id}"
+    return f"{sort}:{pinned}{(last.created - datetime.min) // _MICROSECOND}/{last.id}"
 
 
 def listed(thread_id: int, *columns):
@@ -131,11 +145,15 @@ def listed(thread_id: int, *columns):
 def ordered(query, sort: str, position: Position | None):
     """Pinned comments first, then the sort; after ``position`` when one is given."""
     if sort == "oldest":
-        query, after = query.order_by(Comment.pinned.desc(), Comment.id), \
-            position and Comment.id > position.id
+        query = query.order_by(Comment.pinned.desc(), Comment.created, Comment.id)
+        after = position and ((Comment.created > position.created) |
+                              ((Comment.created == position.created) &
+                               (Comment.id > position.id)))
     elif sort == "newest":
-        query, after = query.order_by(Comment.pinned.desc(), Comment.id.desc()), \
-            position and Comment.id < position.id
+        query = query.order_by(Comment.pinned.desc(), Comment.created.desc(), Comment.id.desc())
+        after = position and ((Comment.created < position.created) |
+                              ((Comment.created == position.created) &
+                               (Comment.id < position.id)))
     else:
         query = query.order_by(Comment.pinned.desc(), Comment.score.desc(), Comment.id)
         after = position and ((Comment.score < position.score) |
@@ -194,11 +212,16 @@ def page(thread: Header | None, sort: str, limit: int | None, after: str | None)
 
 def _nest(top: list[Node], replies) -> None:
     by_id = {node.id: node for node in top}
+    answered = []
     for reply in replies:  # ordered by id, so a parent always comes before its replies
         above = by_id.get(reply.parent)
         if above is not None:  # a reply under a hidden comment stays hidden with it
+            if not above.replies:
+                answered.append(above)
             above.replies.append(reply)
             by_id[reply.id] = reply
+    for node in answered:  # oldest first, by the time they were written (imports keep it)
+        node.replies.sort(key=lambda reply: (reply.created, reply.id))
 
 
 def _prunable(node: Node) -> bool:

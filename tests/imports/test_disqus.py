@@ -222,3 +222,48 @@ def test_external_entities_and_entity_bombs_are_refused_unread(tmp_path, run):
         assert "declares a document type (<!DOCTYPE>)" in result.output
         assert "root:" not in result.output and "lollol" not in result.output
         assert Comment.select().count() == 0
+
+
+def test_imported_older_comments_list_by_their_time_among_comments_already_there(
+        tmp_path, run, thread, client):
+    """A page that has comments here gets older ones from an export: "oldest first" shows the
+    imported ones first, "newest first" last, replies under a parent by time too, and a
+    reader walking the pages meets each comment once, in that order."""
+    page = f"{BLOG}/2020/first-post/"
+    for n in range(3):
+        response = client.post("/api/comments", json={"url": page, "text": f"Here {n}.",
+                                                      "name": "Local"},
+                               headers={"Origin": BLOG})
+        assert response.status_code == 201, response.json
+    here = response.json["id"]
+    client.post("/api/comments", json={"url": page, "text": "A reply here.", "name": "Local",
+                                       "parent": here}, headers={"Origin": BLOG})
+    path = export(tmp_path / "older.xml", THREADS[0],  # the same page
+                  post(21, 1, "Older 1.", "2019-03-01T10:00:00Z"),
+                  post(22, 1, "Older 2.", "2019-03-02T10:00:00Z"),
+                  post(23, 1, "Older 3.", "2019-03-03T10:00:00Z"),
+                  # replies listed later-first: their ids say the opposite of their times
+                  post(24, 1, "Later reply.", "2019-03-05T10:00:00Z", parent=21),
+                  post(25, 1, "Earlier reply.", "2019-03-04T10:00:00Z", parent=21))
+    assert run("import", "disqus", path).exit_code == 0
+
+    def texts(document):
+        return [comment["html"] for comment in document["comments"]]
+
+    oldest = ["Older 1.", "Older 2.", "Older 3.",  # Disqus's HTML, as it came
+              "<p>Here 0.</p>", "<p>Here 1.</p>", "<p>Here 2.</p>"]
+    assert texts(thread(page)) == oldest
+    assert texts(thread(page, sort="newest")) == oldest[::-1]
+    assert [reply["html"] for reply in thread(page)["comments"][0]["replies"]] == \
+        ["Earlier reply.", "Later reply."]
+    for sort, expected in (("oldest", oldest), ("newest", oldest[::-1])):
+        seen, after = [], None
+        while True:
+            query = {"url": page, "sort": sort, "limit": 2, **({"after": after} if after else {})}
+            response = client.get("/api/threads", query_string=query, headers={"Origin": BLOG})
+            assert response.status_code == 200, response.json
+            seen += texts(response.json)
+            after = response.json["next"]
+            if after is None:
+                break
+        assert seen == expected, sort
