@@ -6,7 +6,7 @@
 // (embed/<lang>-account.js), what the buttons and forms do
 // (embed/actions.js), the account forms (embed/account.js) and count badges (counts.js).
 // Chunks are ES modules for import(). They are built first: embed.js carries their names
-// with a hash of their bytes (`da.js?v=…`), so a reader never mixes a new embed.js with an
+// with a hash of their bytes (`embed/da.js?v=…`), so a reader never mixes a new embed.js with an
 // old chunk from the browser cache. Deterministic: the same sources give the same bytes.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -95,16 +95,16 @@ for (const module of ["counts", "actions", "account"]) {
   chunks[`${module}.js`] = await bundle({ entryPoints: [new URL(`${module}.js`, widget).pathname], format: "esm" });
 }
 
-/** @type {Record<string, string>} chunk name -> its address under embed/, versioned */
-const names = {};
+/** @type {Record<string, string>} chunk name -> its version (chunks.js makes the address) */
+const versions = {};
 for (const [file, bytes] of Object.entries(chunks)) {
-  names[file.slice(0, -".js".length)] = `${file}?v=${version(bytes)}`;
+  versions[file.slice(0, -".js".length)] = version(bytes);
 }
 
 const embed = await bundle({
   entryPoints: [new URL("main.js", widget).pathname],
   format: "iife",
-  define: { KOMMENTAR_CHUNKS: JSON.stringify(names) },
+  define: { KOMMENTAR_CHUNKS: JSON.stringify(versions) },
   plugins: [englishFirst, minifiedStylesheet],
 });
 
