@@ -37,20 +37,26 @@ export function loadChunk(server, name) {
 
 /**
  * An object with the methods of what `load` gives, loaded the first time one is called or
- * `ready()` is; every method returns a promise. After a failed load the next call tries again.
+ * `ready()` is; every method returns a promise. `now()` is what was loaded, or null before
+ * it is. After a failed load the next call tries again.
  * @template T
  * @param {() => Promise<T>} load
- * @returns {T & {ready: () => Promise<T>}}
+ * @returns {T & {ready: () => Promise<T>, now: () => T | null}}
  */
 export function onDemand(load) {
   /** @type {Promise<T> | null} */
   let loading = null;
+  /** @type {T | null} */
+  let loaded = null;
   const ready = () =>
-    (loading ||= load().catch((failure) => {
-      loading = null;
-      throw failure;
-    }));
-  const methods = /** @type {any} */ ({ ready });
+    (loading ||= load().then(
+      (value) => (loaded = value),
+      (failure) => {
+        loading = null;
+        throw failure;
+      },
+    ));
+  const methods = /** @type {any} */ ({ ready, now: () => loaded });
   /** @param {string} name */
   const later =
     (name) =>

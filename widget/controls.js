@@ -1,14 +1,15 @@
 /**
- * What the thread's buttons and forms do on the page: open a reply or an edit, quote,
- * delete, send a form, show a comment while it is posted, sign in and out. The page's half of
+ * What the thread's buttons and forms do on the page: open a reply or an edit (and draw its
+ * form), quote, delete, send a form, show a comment while it is posted, sign in and out. The page's half of
  * what a reader does (actions.js asks the server and updates the state), in the same chunk
  * (embed/actions.js): the first render only draws, and this loads when the reader reaches
  * for the thread. A failure is thrown to the view, which tells it where it happened.
  */
 
 import { commentFrame } from "./comment.js";
-import { h } from "./dom.js";
+import { button, h } from "./dom.js";
 import { quoteMarkdown } from "./format.js";
+import { textForm } from "./form.js";
 import { notifyNote, offerNotify, wishOf } from "./notify.js";
 
 /** @typedef {import("./actions.js").Actions} Actions */
@@ -62,7 +63,7 @@ export function createControls(view, actions) {
     return inside ? String(selection) : "";
   }
 
-  return {
+  const controls = {
     ...actions,
 
     /** Open a reply to comment `id`, or ask the reader to log in first. */
@@ -110,7 +111,8 @@ export function createControls(view, actions) {
       const { me } = state.reader();
       const author = { name: me ? me.username : writing.name || "", id: me ? me.id : null };
       const unsent = { id: 0, author, text: writing.text, created: new Date().toISOString() };
-      const shown = commentFrame(view, unsent, 0).element;
+      const { element: shown, meta } = commentFrame(view, unsent, 0);
+      meta.append(h("span", {}, "· " + t("posting")));
       const under = writing.parent && root.querySelector(`#comment-${writing.parent} > .replies`);
       const into = under || view.list;
       if (!writing.parent && state.thread.sort == "newest") into.prepend(shown);
@@ -164,6 +166,36 @@ export function createControls(view, actions) {
       sending.delete(form);
     },
 
+    /**
+     * The form of comment `id`'s open reply or edit draft (null when none is open): its
+     * text kept in the state as it is typed, closed once sent.
+     * @param {Draft} kind
+     * @param {number} id
+     * @returns {HTMLFormElement | null}
+     */
+    draftForm(kind, id) {
+      const initial = state.draft(kind, id);
+      if (initial == null) return null;
+      const comment = /** @type {import("./state.js").Shown} */ (state.comment(id));
+      const editing = kind == "edit";
+      /** @type {import("./form.js").Sending["send"]} */
+      const send = editing
+        ? (text) => controls.edit(id, text)
+        : (text, name, trap, wish) => controls.publish({ text, name, trap, wish, parent: id });
+      const form = textForm(tr, {
+        act: controls,
+        label: editing ? t("edit") : t("replyTo", { name: comment.author.name }),
+        submit: editing ? t("save") : t("submitReply"),
+        initial,
+        maxLength: view.maxLength,
+        name: state.reader().me || editing ? null : view.name(),
+        keep: (text) => state.setDraft(kind, id, text),
+        send: (...writing) => send(...writing).then(() => controls.closeDraft(kind, id)),
+      });
+      form.querySelector(".row")?.append(button({ onclick: () => controls.closeDraft(kind, id) }, t("cancel")));
+      return form;
+    },
+
     /** Sign in with `session`, or out (null); what the reader was writing stays. */
     async changeReader(/** @type {Session | null} */ session) {
       await actions.switchReader(session);
@@ -171,6 +203,7 @@ export function createControls(view, actions) {
       focus(compose.querySelector(session ? "textarea" : "[part=login]") || view.heading);
     },
   };
+  return controls;
 }
 
 /** @typedef {ReturnType<typeof createControls>} Controls */

@@ -65,7 +65,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   const [config, page, me, mine] = loaded;
   // The first render only draws: what the reader does, from the server's side (actions.js)
   // to the page's (controls.js), loads when they reach for the thread.
-  /** @type {import("./controls.js").Controls & {ready: () => Promise<any>}} */
+  /** @type {import("./comment.js").View["act"] & {ready: () => Promise<any>}} */
   const act = onDemand(() =>
     loadPart("actions").then((chunk) =>
       chunk.createControls(view, chunk.createActions({ api, store, state, options }, config)),
