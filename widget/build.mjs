@@ -3,8 +3,9 @@
 // loads on demand from the same server, in embed/: one per language other than English
 // (widget/i18n/<lang>.json -> embed/<lang>.js), each language's error messages but the few
 // a first render may need (embed/<lang>-errors.js), the words of the account forms
-// (embed/<lang>-account.js), what the buttons and forms do
-// (embed/actions.js), the account forms (embed/account.js) and count badges (counts.js).
+// (embed/<lang>-account.js), what the buttons and forms do, with the words only they say in
+// every language (embed/actions.js), the account forms (embed/account.js) and count badges
+// (counts.js).
 // Chunks are ES modules for import(). They are built first: embed.js carries their names
 // with a hash of their bytes (`embed/da.js?v=…`), so a reader never mixes a new embed.js with an
 // old chunk from the browser cache. Deterministic: the same sources give the same bytes.
@@ -37,16 +38,19 @@ async function bundle(/** @type {import("esbuild").BuildOptions} */ options) {
 const BUILT_IN_ERRORS = ["network", "part_unavailable"];
 
 /**
- * A language's catalog split in three: what a first render may need, with only the built-in
- * error messages; the other error messages, loaded with the first one told; and the words
- * of the account forms (its `account` section), loaded with those forms.
+ * A language's catalog split in four: what a first render may need, with only the built-in
+ * error messages; the other error messages, loaded with the first one told; the words of
+ * the account forms (its `account` section), loaded with those forms; and the words only
+ * the controls say (its `actions` section), built into the actions chunk.
  * @param {string} lang
  */
 function catalog(lang) {
-  const { errors, account, ...texts } = JSON.parse(readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"));
+  const { errors, account, actions, ...texts } = JSON.parse(
+    readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"),
+  );
   const first = Object.entries(errors).filter(([code]) => BUILT_IN_ERRORS.includes(code));
   const later = Object.entries(errors).filter(([code]) => !BUILT_IN_ERRORS.includes(code));
-  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later), account };
+  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later), account, actions };
 }
 
 /** embed.js gets en.json with only the built-in error messages. */
@@ -81,18 +85,25 @@ const languages = readdirSync(new URL("i18n/", widget))
 
 /** @type {Record<string, Uint8Array>} chunk file name -> bytes */
 const chunks = {};
+/** @type {Record<string, Record<string, string>>} language -> the words only the controls say */
+const actionWords = {};
 /** An ES module whose default export is `value`. */
 const dataChunk = (/** @type {any} */ value) =>
   bundle({ stdin: { contents: `export default ${JSON.stringify(value)};` }, format: "esm" });
 for (const lang of languages) {
-  const { first, later, account } = catalog(lang);
+  const { first, later, account, actions } = catalog(lang);
   if (lang != "en") chunks[`${lang}.js`] = await dataChunk(first); // English is in embed.js
   chunks[`${lang}-errors.js`] = await dataChunk(later);
   chunks[`${lang}-account.js`] = await dataChunk(account);
+  actionWords[lang] = actions; // a few short lines each: no chunk (and request) of their own
 }
 // Modules that are chunks as they are: each names what it is for in its first lines.
 for (const module of ["counts", "actions", "account"]) {
-  chunks[`${module}.js`] = await bundle({ entryPoints: [new URL(`${module}.js`, widget).pathname], format: "esm" });
+  chunks[`${module}.js`] = await bundle({
+    entryPoints: [new URL(`${module}.js`, widget).pathname],
+    format: "esm",
+    define: module == "actions" ? { KOMMENTAR_ACTION_WORDS: JSON.stringify(actionWords) } : {},
+  });
 }
 
 /** @type {Record<string, string>} chunk name -> its version (chunks.js makes the address) */

@@ -22,6 +22,12 @@ import { notifyNote, offerNotify, wishOf } from "./notify.js";
 const sending = new WeakSet();
 
 /**
+ * The words only the controls say (the `actions` section of i18n/<lang>.json), by language:
+ * the build puts them here rather than in embed.js.
+ */
+const WORDS = typeof KOMMENTAR_ACTION_WORDS == "object" ? KOMMENTAR_ACTION_WORDS : {};
+
+/**
  * The controls of the thread `view` draws, over its `actions`; they include the actions.
  * @param {View} view
  * @param {Actions} actions
@@ -29,6 +35,8 @@ const sending = new WeakSet();
 export function createControls(view, actions) {
   const { state, root, tr, compose } = view;
   const { t } = tr;
+  const words = WORDS[tr.lang] || WORDS.en;
+  const say = (/** @type {string} */ key) => words[key];
   /** Comment `id` as drawn now: an update may have drawn it again. */
   const drawn = (/** @type {number} */ id) => root.getElementById("comment-" + id);
   /** @param {Element | null | undefined} element */
@@ -98,10 +106,10 @@ export function createControls(view, actions) {
 
     /** Delete comment `id` once the reader confirms; the focus goes to where it was. */
     async confirmRemove(/** @type {number} */ id) {
-      if (!confirm(t("confirmDelete"))) return;
+      if (!confirm(say("confirmDelete"))) return;
       const { parent } = /** @type {import("./state.js").Shown} */ (state.comment(id));
       await actions.remove(id);
-      view.live.textContent = t("removed");
+      view.live.textContent = say("removed");
       // A placeholder stays while it has replies; else the focus goes to its parent.
       focus(drawn(id) || root.getElementById(parent ? "comment-" + parent : "count"));
     },
@@ -112,7 +120,7 @@ export function createControls(view, actions) {
       const author = { name: me ? me.username : writing.name || "", id: me ? me.id : null };
       const unsent = { id: 0, author, text: writing.text, created: new Date().toISOString() };
       const { element: shown, meta } = commentFrame(view, unsent, 0);
-      meta.append(h("span", {}, "· " + t("posting")));
+      meta.append(h("span", {}, "· " + say("posting")));
       const under = writing.parent && root.querySelector(`#comment-${writing.parent} > .replies`);
       const into = under || view.list;
       if (!writing.parent && state.thread.sort == "newest") into.prepend(shown);
@@ -121,7 +129,7 @@ export function createControls(view, actions) {
       try {
         const comment = await actions.post(writing);
         const note = notifyNote(tr.lang, comment.notify);
-        view.live.textContent = (comment.status == "pending" ? t("pending") : t("posted")) + (note && " " + note);
+        view.live.textContent = (comment.status == "pending" ? t("pending") : say("posted")) + (note && " " + note);
         if (note) drawn(comment.id)?.querySelector(":scope > .self")?.append(h("p", { class: "note" }, note));
       } finally {
         shown.remove();
@@ -185,21 +193,21 @@ export function createControls(view, actions) {
       const form = textForm(tr, {
         act: controls,
         label: editing ? t("edit") : t("replyTo", { name: comment.author.name }),
-        submit: editing ? t("save") : t("submitReply"),
+        submit: editing ? say("save") : say("submitReply"),
         initial,
         maxLength: view.maxLength,
         name: state.reader().me || editing ? null : view.name(),
         keep: (text) => state.setDraft(kind, id, text),
         send: (...writing) => send(...writing).then(() => controls.closeDraft(kind, id)),
       });
-      form.querySelector(".row")?.append(button({ onclick: () => controls.closeDraft(kind, id) }, t("cancel")));
+      form.querySelector(".row")?.append(button({ onclick: () => controls.closeDraft(kind, id) }, say("cancel")));
       return form;
     },
 
     /** Sign in with `session`, or out (null); what the reader was writing stays. */
     async changeReader(/** @type {Session | null} */ session) {
       await actions.switchReader(session);
-      view.live.textContent = session ? t("signedIn", { name: session.user.username }) : t("signedOut");
+      view.live.textContent = session ? t("signedIn", { name: session.user.username }) : say("signedOut");
       focus(compose.querySelector(session ? "textarea" : "[part=login]") || view.heading);
     },
   };
