@@ -7,7 +7,7 @@
  */
 
 import { commentFrame } from "./comment.js";
-import { button, h } from "./dom.js";
+import { button, h, keepingFocus } from "./dom.js";
 import { quoteMarkdown } from "./format.js";
 import { textForm } from "./form.js";
 import { notifyNote, offerNotify, wishOf } from "./notify.js";
@@ -73,6 +73,9 @@ export function createControls(view, actions) {
 
   const controls = {
     ...actions,
+
+    /** Draw part of the thread again, the focus kept where the reader had it (dom.js). */
+    keepingFocus,
 
     /** Open a reply to comment `id`, or ask the reader to log in first. */
     reply(/** @type {number} */ id) {
