@@ -25,7 +25,7 @@ const sending = new WeakSet();
  * The words only the controls say (the `actions` section of i18n/<lang>.json), by language:
  * the build puts them here rather than in embed.js.
  */
-const WORDS = typeof KOMMENTAR_ACTION_WORDS == "object" ? KOMMENTAR_ACTION_WORDS : {};
+const WORDS = typeof KOMMENTAR_WORDS == "object" ? KOMMENTAR_WORDS : {};
 
 /**
  * The controls of the thread `view` draws, over its `actions`; they include the actions.
