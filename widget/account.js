@@ -1,8 +1,8 @@
 /**
  * The account forms, a chunk loaded when a reader first asks to log in, create an account
  * or see their address (embed/account.js): username and password, e-mail when registering;
- * "Forgot your password?" and the address, when the site sends mail. Their words are a
- * chunk per language too (embed/<lang>-account.js, the `account` section of i18n/<lang>.json).
+ * "Forgot your password?" and the address, when the site sends mail. Their words, the
+ * `account` section of every i18n/<lang>.json, are built into this chunk.
  */
 
 import { createWrites } from "./api.js";
@@ -17,19 +17,20 @@ import { button, errorLine, h } from "./dom.js";
  * @typedef {object} Account
  * @property {Translator} tr
  * @property {Api} api
- * @property {(name: string) => Promise<any>} loadPart
  * @property {boolean} mail        the server sends mail
  * @property {string | undefined} token the signed-in reader's session token
  * @property {(session: Session) => void} signIn
  */
 
+/** The words of these forms by language (the build's). */
+const WORDS = typeof KOMMENTAR_WORDS == "object" ? KOMMENTAR_WORDS : {};
+
 /**
  * The words of these forms in the reader's language: `say(key, vars)`.
  * @param {Account} account
  */
-async function wordsFor({ tr, loadPart }) {
-  /** @type {Record<string, string>} */
-  const words = (await loadPart(tr.lang + "-account")).default;
+function wordsFor({ tr }) {
+  const words = WORDS[tr.lang] || WORDS.en || {};
   return (/** @type {string} */ key, /** @type {Record<string, string>} */ vars = {}) =>
     (words[key] || key).replace(/\{(\w+)\}/g, (_, name) => vars[name] ?? "");
 }
@@ -57,25 +58,25 @@ export const registerForm = (account) => accountForm(account, true);
 async function accountForm(account, creating) {
   const { tr, api, mail, signIn } = account;
   const { t } = tr;
-  const say = mail && !creating ? await wordsFor(account) : null;
+  const say = wordsFor(account);
   const error = errorLine();
   const form = h(
     "form",
     { part: "form", onsubmit: send },
-    field(t("username"), { name: "username", autocomplete: "username", required: true }),
-    field(t("password"), {
+    field(say("username"), { name: "username", autocomplete: "username", required: true }),
+    field(say("password"), {
       name: "password",
       type: "password",
       autocomplete: creating ? "new-password" : "current-password",
       required: true,
     }),
-    creating && field(t("email"), { name: "email", type: "email", autocomplete: "email" }),
+    creating && field(say("email"), { name: "email", type: "email", autocomplete: "email" }),
     error,
     h(
       "div",
       { class: "row" },
-      h("button", { type: "submit", class: "primary", part: "submit" }, creating ? t("registerTitle") : t("login")),
-      say && button({ class: "link", part: "forgot", onclick: forgot }, say("forgot")),
+      h("button", { type: "submit", class: "primary", part: "submit" }, creating ? say("registerTitle") : t("login")),
+      mail && !creating && button({ class: "link", part: "forgot", onclick: forgot }, say("forgot")),
     ),
   );
   return form;
@@ -96,7 +97,7 @@ async function accountForm(account, creating) {
 
   /** Put the form asking for a reset link in this one's place. */
   function forgot() {
-    const asking = resetForm(account, /** @type {NonNullable<typeof say>} */ (say), () => asking.replaceWith(form));
+    const asking = resetForm(account, say, () => asking.replaceWith(form));
     form.replaceWith(asking);
     /** @type {HTMLElement} */ (asking.querySelector("input")).focus();
   }
@@ -149,7 +150,8 @@ function resetForm({ tr, api }, say, back) {
  */
 export async function addressForm(account) {
   const { tr, api, token } = account;
-  const [say, { user }] = await Promise.all([wordsFor(account), api.me(token || "")]);
+  const say = wordsFor(account);
+  const { user } = await api.me(token || "");
   const error = errorLine();
   const status = h("p", { class: "note", role: "status" });
   const input = h("input", { name: "email", type: "email", autocomplete: "email", value: user.email || "" });

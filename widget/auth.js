@@ -52,7 +52,7 @@ export function authPanel({ tr, me, config, token, api, loadPart, switchReader }
     let shown;
     try {
       const forms = await loadPart("account");
-      shown = await forms[form]({ tr, api, loadPart, mail, me, token, signIn: switchReader });
+      shown = await forms[form]({ tr, api, mail, me, token, signIn: switchReader });
     } catch (failure) {
       // The forms could not be fetched: say so where they would be; a click tries again.
       shown = errorLine();

@@ -2,11 +2,11 @@
 // minified, and English: all a first render of an English thread needs), and the chunks it
 // loads on demand from the same server, in embed/: one per language other than English
 // (widget/i18n/<lang>.json -> embed/<lang>.js), each language's error messages but the few
-// a first render may need (embed/<lang>-errors.js), the words of the account forms
-// (embed/<lang>-account.js), what the buttons and forms do
-// (embed/actions.js), the account forms (embed/account.js) and count badges (counts.js).
+// a first render may need (embed/<lang>-errors.js), what the buttons and forms do
+// (embed/actions.js), the account forms (embed/account.js), each with the words only it says
+// in every language, and count badges (counts.js).
 // Chunks are ES modules for import(). They are built first: embed.js carries their names
-// with a hash of their bytes (`da.js?v=…`), so a reader never mixes a new embed.js with an
+// with a hash of their bytes (`embed/da.js?v=…`), so a reader never mixes a new embed.js with an
 // old chunk from the browser cache. Deterministic: the same sources give the same bytes.
 import { createHash } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -37,16 +37,19 @@ async function bundle(/** @type {import("esbuild").BuildOptions} */ options) {
 const BUILT_IN_ERRORS = ["network", "part_unavailable"];
 
 /**
- * A language's catalog split in three: what a first render may need, with only the built-in
+ * A language's catalog split in four: what a first render may need, with only the built-in
  * error messages; the other error messages, loaded with the first one told; and the words
- * of the account forms (its `account` section), loaded with those forms.
+ * only the account forms say (its `account` section) and only the controls say (`actions`),
+ * built into the chunks of those.
  * @param {string} lang
  */
 function catalog(lang) {
-  const { errors, account, ...texts } = JSON.parse(readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"));
+  const { errors, account, actions, ...texts } = JSON.parse(
+    readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"),
+  );
   const first = Object.entries(errors).filter(([code]) => BUILT_IN_ERRORS.includes(code));
   const later = Object.entries(errors).filter(([code]) => !BUILT_IN_ERRORS.includes(code));
-  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later), account };
+  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later), account, actions };
 }
 
 /** embed.js gets en.json with only the built-in error messages. */
@@ -81,30 +84,38 @@ const languages = readdirSync(new URL("i18n/", widget))
 
 /** @type {Record<string, Uint8Array>} chunk file name -> bytes */
 const chunks = {};
+/** @type {Record<string, Record<string, Record<string, string>>>} chunk -> language -> its words */
+const words = { actions: {}, account: {} };
 /** An ES module whose default export is `value`. */
 const dataChunk = (/** @type {any} */ value) =>
   bundle({ stdin: { contents: `export default ${JSON.stringify(value)};` }, format: "esm" });
 for (const lang of languages) {
-  const { first, later, account } = catalog(lang);
+  const { first, later, account, actions } = catalog(lang);
   if (lang != "en") chunks[`${lang}.js`] = await dataChunk(first); // English is in embed.js
   chunks[`${lang}-errors.js`] = await dataChunk(later);
-  chunks[`${lang}-account.js`] = await dataChunk(account);
+  // A few short lines each: in the chunk that says them, not a chunk (and request) of their own.
+  words.account[lang] = account;
+  words.actions[lang] = actions;
 }
 // Modules that are chunks as they are: each names what it is for in its first lines.
 for (const module of ["counts", "actions", "account"]) {
-  chunks[`${module}.js`] = await bundle({ entryPoints: [new URL(`${module}.js`, widget).pathname], format: "esm" });
+  chunks[`${module}.js`] = await bundle({
+    entryPoints: [new URL(`${module}.js`, widget).pathname],
+    format: "esm",
+    define: module in words ? { KOMMENTAR_WORDS: JSON.stringify(words[module]) } : {},
+  });
 }
 
-/** @type {Record<string, string>} chunk name -> its address under embed/, versioned */
-const names = {};
+/** @type {Record<string, string>} chunk name -> its version (chunks.js makes the address) */
+const versions = {};
 for (const [file, bytes] of Object.entries(chunks)) {
-  names[file.slice(0, -".js".length)] = `${file}?v=${version(bytes)}`;
+  versions[file.slice(0, -".js".length)] = version(bytes);
 }
 
 const embed = await bundle({
   entryPoints: [new URL("main.js", widget).pathname],
   format: "iife",
-  define: { KOMMENTAR_CHUNKS: JSON.stringify(names) },
+  define: { KOMMENTAR_CHUNKS: JSON.stringify(versions) },
   plugins: [englishFirst, minifiedStylesheet],
 });
 

@@ -2,12 +2,12 @@
  * What a first render does not need, loaded on demand from the server embed.js came from:
  * other languages than English, most error messages, what the thread's buttons and forms
  * do, the account forms and count badges. The build (build.mjs) writes each chunk to embed/ and replaces
- * KOMMENTAR_CHUNKS with their versioned names.
+ * KOMMENTAR_CHUNKS with the version of each (a hash of its bytes).
  */
 
 import { ApiError } from "./api.js";
 
-/** @type {Record<string, string>} chunk name ("da", "account") -> file under embed/ */
+/** @type {Record<string, string>} chunk name ("da", "account") -> its version: embed/NAME.js?v=VERSION */
 const CHUNKS = typeof KOMMENTAR_CHUNKS == "object" ? KOMMENTAR_CHUNKS : {};
 
 /** Whether the build made a chunk of this name, e.g. a language's catalog. */
@@ -26,7 +26,7 @@ let attempt = 0;
  * @returns {Promise<any>}
  */
 export function loadChunk(server, name) {
-  const url = new URL("embed/" + CHUNKS[name], server);
+  const url = new URL(`embed/${name}.js?v=${CHUNKS[name]}`, server);
   // A failed import() may be remembered by the browser: a retry asks for a fresh address.
   if (attempt) url.searchParams.set("retry", String(attempt));
   return import(url.href).catch(() => {
@@ -37,20 +37,26 @@ export function loadChunk(server, name) {
 
 /**
  * An object with the methods of what `load` gives, loaded the first time one is called or
- * `ready()` is; every method returns a promise. After a failed load the next call tries again.
+ * `ready()` is; every method returns a promise. `now()` is what was loaded, or null before
+ * it is. After a failed load the next call tries again.
  * @template T
  * @param {() => Promise<T>} load
- * @returns {T & {ready: () => Promise<T>}}
+ * @returns {T & {ready: () => Promise<T>, now: () => T | null}}
  */
 export function onDemand(load) {
   /** @type {Promise<T> | null} */
   let loading = null;
+  /** @type {T | null} */
+  let loaded = null;
   const ready = () =>
-    (loading ||= load().catch((failure) => {
-      loading = null;
-      throw failure;
-    }));
-  const methods = /** @type {any} */ ({ ready });
+    (loading ||= load().then(
+      (value) => (loaded = value),
+      (failure) => {
+        loading = null;
+        throw failure;
+      },
+    ));
+  const methods = /** @type {any} */ ({ ready, now: () => loaded });
   /** @param {string} name */
   const later =
     (name) =>

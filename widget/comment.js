@@ -2,11 +2,10 @@
  * The view of one comment and its replies, drawn from the thread's state: author, time,
  * body, votes and what a reader may do with it (reply, quote, and edit or delete their own).
  * It changes nothing itself: its buttons call the thread's controls (controls.js, a chunk
- * loaded on demand), and the state redraws it.
+ * loaded on demand), and the state redraws it. An open reply or edit is the controls' form.
  */
 
 import { button, errorLine, h, insertServerHtml } from "./dom.js";
-import { textForm } from "./form.js";
 
 /** @typedef {import("./state.js").Shown} Shown */
 
@@ -14,7 +13,8 @@ import { textForm } from "./form.js";
  * What a comment view works with: the thread's state, its controls and its section.
  * @typedef {object} View
  * @property {import("./state.js").ThreadState} state
- * @property {import("./controls.js").Controls} act  on demand: every control returns a promise
+ * @property {import("./controls.js").Controls & {now: () => import("./controls.js").Controls | null}} act
+ *   on demand: every control returns a promise; `now()` the controls once they are loaded
  * @property {() => boolean} canWrite
  * @property {(comment: Shown) => boolean} canChange
  * @property {import("./i18n.js").Translator} tr
@@ -59,7 +59,6 @@ export function commentFrame({ tr, state }, comment, depth) {
     ),
     comment.edited && h("span", {}, "· " + t("edited")),
     parent && h("span", {}, t("replyTo", { name: parent.author.name })),
-    !comment.id && h("span", {}, "· " + t("posting")),
     comment.status == "pending" && h("span", {}, "· " + t("pending")),
   );
   self.append(meta, body);
@@ -103,8 +102,11 @@ export function renderComment(view, id) {
       h("span", { class: "vh" }, t(direction > 0 ? "up" : "down")),
       h("span", { part: "score" }, String(direction > 0 ? comment.up : comment.down)),
     );
-  if (state.draft("edit", id) != null) {
-    self.replaceChildren(meta, draftForm("edit", t("edit"), t("save"), (text) => act.edit(id, text)));
+  // A draft is opened by the controls: whenever there is one to draw, they are loaded.
+  const controls = act.now();
+  const editing = controls && controls.draftForm("edit", id);
+  if (editing) {
+    self.replaceChildren(meta, editing);
     return element;
   }
   self.append(
@@ -120,35 +122,9 @@ export function renderComment(view, id) {
     ),
     errorLine(),
   );
-  if (state.draft("reply", id) != null) {
-    /** @type {import("./form.js").Sending["send"]} */
-    const send = (text, name, trap, wish) => act.publish({ text, name, trap, wish, parent: id });
-    const form = draftForm("reply", t("replyTo", { name: comment.author.name }), t("submitReply"), send);
-    element.insertBefore(form, replies);
-  }
+  const replying = controls && controls.draftForm("reply", id);
+  if (replying) element.insertBefore(replying, replies);
   return element;
-
-  /**
-   * The form of an open reply or edit draft: its text kept in the state as it is typed,
-   * closed once `send` has done its work.
-   * @param {"reply" | "edit"} kind
-   * @param {string} label
-   * @param {string} submit
-   * @param {(text: string, name?: string, trap?: string, wish?: any) => Promise<any>} send
-   */
-  function draftForm(kind, label, submit, send) {
-    return textForm(tr, {
-      act,
-      label,
-      submit,
-      initial: state.draft(kind, id),
-      maxLength: view.maxLength,
-      name: me || kind == "edit" ? null : view.name(),
-      keep: (text) => state.setDraft(kind, id, text),
-      send: (...writing) => send(...writing).then(() => act.closeDraft(kind, id)),
-      cancel: control(() => act.closeDraft(kind, id)),
-    });
-  }
 
   /** Run an action, showing its failure in words under this comment. */
   async function attempt(/** @type {() => any} */ action) {

@@ -1,14 +1,15 @@
 /**
- * What the thread's buttons and forms do on the page: open a reply or an edit, quote,
- * delete, send a form, show a comment while it is posted, sign in and out. The page's half of
+ * What the thread's buttons and forms do on the page: open a reply or an edit (and draw its
+ * form), quote, delete, send a form, show a comment while it is posted, sign in and out. The page's half of
  * what a reader does (actions.js asks the server and updates the state), in the same chunk
  * (embed/actions.js): the first render only draws, and this loads when the reader reaches
  * for the thread. A failure is thrown to the view, which tells it where it happened.
  */
 
 import { commentFrame } from "./comment.js";
-import { h } from "./dom.js";
+import { button, h, keepingFocus } from "./dom.js";
 import { quoteMarkdown } from "./format.js";
+import { textForm } from "./form.js";
 import { notifyNote, offerNotify, wishOf } from "./notify.js";
 
 /** @typedef {import("./actions.js").Actions} Actions */
@@ -21,6 +22,12 @@ import { notifyNote, offerNotify, wishOf } from "./notify.js";
 const sending = new WeakSet();
 
 /**
+ * The words only the controls say (the `actions` section of i18n/<lang>.json), by language:
+ * the build puts them here rather than in embed.js.
+ */
+const WORDS = typeof KOMMENTAR_WORDS == "object" ? KOMMENTAR_WORDS : {};
+
+/**
  * The controls of the thread `view` draws, over its `actions`; they include the actions.
  * @param {View} view
  * @param {Actions} actions
@@ -28,6 +35,8 @@ const sending = new WeakSet();
 export function createControls(view, actions) {
   const { state, root, tr, compose } = view;
   const { t } = tr;
+  const words = WORDS[tr.lang] || WORDS.en;
+  const say = (/** @type {string} */ key) => words[key];
   /** Comment `id` as drawn now: an update may have drawn it again. */
   const drawn = (/** @type {number} */ id) => root.getElementById("comment-" + id);
   /** @param {Element | null | undefined} element */
@@ -62,8 +71,11 @@ export function createControls(view, actions) {
     return inside ? String(selection) : "";
   }
 
-  return {
+  const controls = {
     ...actions,
+
+    /** Draw part of the thread again, the focus kept where the reader had it (dom.js). */
+    keepingFocus,
 
     /** Open a reply to comment `id`, or ask the reader to log in first. */
     reply(/** @type {number} */ id) {
@@ -97,10 +109,10 @@ export function createControls(view, actions) {
 
     /** Delete comment `id` once the reader confirms; the focus goes to where it was. */
     async confirmRemove(/** @type {number} */ id) {
-      if (!confirm(t("confirmDelete"))) return;
+      if (!confirm(say("confirmDelete"))) return;
       const { parent } = /** @type {import("./state.js").Shown} */ (state.comment(id));
       await actions.remove(id);
-      view.live.textContent = t("removed");
+      view.live.textContent = say("removed");
       // A placeholder stays while it has replies; else the focus goes to its parent.
       focus(drawn(id) || root.getElementById(parent ? "comment-" + parent : "count"));
     },
@@ -110,7 +122,8 @@ export function createControls(view, actions) {
       const { me } = state.reader();
       const author = { name: me ? me.username : writing.name || "", id: me ? me.id : null };
       const unsent = { id: 0, author, text: writing.text, created: new Date().toISOString() };
-      const shown = commentFrame(view, unsent, 0).element;
+      const { element: shown, meta } = commentFrame(view, unsent, 0);
+      meta.append(h("span", {}, "· " + say("posting")));
       const under = writing.parent && root.querySelector(`#comment-${writing.parent} > .replies`);
       const into = under || view.list;
       if (!writing.parent && state.thread.sort == "newest") into.prepend(shown);
@@ -119,7 +132,7 @@ export function createControls(view, actions) {
       try {
         const comment = await actions.post(writing);
         const note = notifyNote(tr.lang, comment.notify);
-        view.live.textContent = (comment.status == "pending" ? t("pending") : t("posted")) + (note && " " + note);
+        view.live.textContent = (comment.status == "pending" ? t("pending") : say("posted")) + (note && " " + note);
         if (note) drawn(comment.id)?.querySelector(":scope > .self")?.append(h("p", { class: "note" }, note));
       } finally {
         shown.remove();
@@ -164,13 +177,44 @@ export function createControls(view, actions) {
       sending.delete(form);
     },
 
+    /**
+     * The form of comment `id`'s open reply or edit draft (null when none is open): its
+     * text kept in the state as it is typed, closed once sent.
+     * @param {Draft} kind
+     * @param {number} id
+     * @returns {HTMLFormElement | null}
+     */
+    draftForm(kind, id) {
+      const initial = state.draft(kind, id);
+      if (initial == null) return null;
+      const comment = /** @type {import("./state.js").Shown} */ (state.comment(id));
+      const editing = kind == "edit";
+      /** @type {import("./form.js").Sending["send"]} */
+      const send = editing
+        ? (text) => controls.edit(id, text)
+        : (text, name, trap, wish) => controls.publish({ text, name, trap, wish, parent: id });
+      const form = textForm(tr, {
+        act: controls,
+        label: editing ? t("edit") : t("replyTo", { name: comment.author.name }),
+        submit: editing ? say("save") : say("submitReply"),
+        initial,
+        maxLength: view.maxLength,
+        name: state.reader().me || editing ? null : view.name(),
+        keep: (text) => state.setDraft(kind, id, text),
+        send: (...writing) => send(...writing).then(() => controls.closeDraft(kind, id)),
+      });
+      form.querySelector(".row")?.append(button({ onclick: () => controls.closeDraft(kind, id) }, say("cancel")));
+      return form;
+    },
+
     /** Sign in with `session`, or out (null); what the reader was writing stays. */
     async changeReader(/** @type {Session | null} */ session) {
       await actions.switchReader(session);
-      view.live.textContent = session ? t("signedIn", { name: session.user.username }) : t("signedOut");
+      view.live.textContent = session ? t("signedIn", { name: session.user.username }) : say("signedOut");
       focus(compose.querySelector(session ? "textarea" : "[part=login]") || view.heading);
     },
   };
+  return controls;
 }
 
 /** @typedef {ReturnType<typeof createControls>} Controls */

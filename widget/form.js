@@ -4,7 +4,7 @@
  * It only draws; sending it is the controls' (controls.js).
  */
 
-import { button, errorLine, h } from "./dom.js";
+import { errorLine, h } from "./dom.js";
 
 let lastId = 0;
 
@@ -28,12 +28,11 @@ let lastId = 0;
  * @param {Sending["send"]} form.send
  * @param {Sending["keep"]} form.keep
  * @param {number} form.maxLength
- * @param {() => void} [form.cancel]    shows a Cancel button when given
  * @param {string} [form.initial]
  * @param {string | null} [form.name]   ask for a name (anonymous comments), starting with this one
  * @returns {HTMLFormElement}
  */
-export function textForm(tr, { act, label, submit, send, keep, maxLength, cancel, initial = "", name: named = null }) {
+export function textForm(tr, { act, label, submit, send, keep, maxLength, initial = "", name: named = null }) {
   const { t } = tr;
   const hintId = "kommentar-hint-" + ++lastId;
   const name =
@@ -67,7 +66,6 @@ export function textForm(tr, { act, label, submit, send, keep, maxLength, cancel
       "div",
       { class: "row" },
       h("button", { type: "submit", class: "primary", part: "submit" }, submit),
-      cancel && button({ onclick: cancel }, t("cancel")),
     ),
   );
   return form;

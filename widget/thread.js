@@ -7,7 +7,7 @@
 import { authPanel } from "./auth.js";
 import { onDemand } from "./chunks.js";
 import { renderComment } from "./comment.js";
-import { button, errorLine, h, keepingFocus } from "./dom.js";
+import { button, errorLine, h } from "./dom.js";
 import { textForm } from "./form.js";
 import { pick, SORTS } from "./options.js";
 import { canWrite, changeToken } from "./permissions.js";
@@ -65,7 +65,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   const [config, page, me, mine] = loaded;
   // The first render only draws: what the reader does, from the server's side (actions.js)
   // to the page's (controls.js), loads when they reach for the thread.
-  /** @type {import("./controls.js").Controls & {ready: () => Promise<any>}} */
+  /** @type {import("./comment.js").View["act"] & {ready: () => Promise<any>}} */
   const act = onDemand(() =>
     loadPart("actions").then((chunk) =>
       chunk.createControls(view, chunk.createActions({ api, store, state, options }, config)),
@@ -117,6 +117,17 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   reveal();
   addEventListener("hashchange", reveal);
 
+  /**
+   * Draw `within` again with `drawing`. After the first render only a reader's action changes
+   * the state, and the controls come with it: they keep the focus where the reader had it.
+   * Before them, the first render draws where nothing can have the focus yet.
+   */
+  function redraw(/** @type {HTMLElement} */ within, /** @type {() => HTMLElement} */ drawing) {
+    const controls = act.now();
+    if (controls) controls.keepingFocus(within, drawing);
+    else drawing();
+  }
+
   /** Draw again what a change of the state touched. */
   function draw(/** @type {import("./state.js").Change} */ change) {
     if (change.kind == "count") {
@@ -124,12 +135,12 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
       more.hidden = !state.thread.next;
     } else if (change.kind == "comment") {
       const old = root.getElementById("comment-" + change.id);
-      if (old) keepingFocus(old, () => replaced(old, renderComment(view, change.id)));
+      if (old) redraw(old, () => replaced(old, renderComment(view, change.id)));
     } else if (change.kind == "list" && change.appended) {
       for (const id of change.appended) root.getElementById("comment-" + id)?.remove();
       list.append(...change.appended.map((id) => renderComment(view, id)));
     } else {
-      keepingFocus(list, () => filled(list, ...state.replies(0).map((id) => renderComment(view, id))));
+      redraw(list, () => filled(list, ...state.replies(0).map((id) => renderComment(view, id))));
       if (change.kind == "reader") drawCompose();
     }
   }
@@ -160,7 +171,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
       });
     const closed = state.thread.locked && h("p", { class: "note" }, t("closed"));
     const parts = me || !mainForm ? [panel, closed || "", mainForm || ""] : [mainForm, panel];
-    keepingFocus(compose, () => filled(compose, ...parts));
+    redraw(compose, () => filled(compose, ...parts));
   }
 
   function changeSort(/** @type {import("./types.js").Sort} */ sort) {

@@ -73,6 +73,25 @@ def test_a_danish_page_never_shows_english(blog, page):
     assert DANISH["loading"] in seen  # the first words shown were Danish already
 
 
+def test_a_danish_readers_reply_form_and_its_words_come_with_the_actions_in_danish(blog, page):
+    """The words only the controls say are built into the actions chunk, every language's."""
+    site, seed = blog()
+    seed.comment("news-da.html", "Hvem holder øje med dem, der kigger?", name="Sofie")
+    page.add_init_script(RECORD_TEXTS)
+    page.goto(f"{site.url}/news-da.html")
+    expect(page.locator("[part=count]")).to_have_text("Kommentarer (1)")
+    page.locator("[part=reply]").click()
+    form = page.locator("article form")
+    words = DANISH["actions"]
+    expect(form.get_by_role("button", name=words["submitReply"])).to_be_visible()
+    form.get_by_role("button", name=words["cancel"]).click()
+    expect(form).to_have_count(0)
+    expect(page.locator("[part=reply]")).to_be_focused()
+    seen = " ".join(page.evaluate("window.kommentarTexts"))
+    for english in ("Post reply", "Cancel"):
+        assert english not in seen, english
+
+
 def test_the_chunks_work_under_the_strict_csp_example(blog, page):
     site, seed = blog()
     anna = seed.comment("strict-csp.html", "Still here under a strict policy.", name="Anna")
