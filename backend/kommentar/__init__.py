@@ -18,7 +18,6 @@ from . import (
     feeds,
     headers,
     landing,
-    links,
     mail,
     migrations,
     moderators,
@@ -31,6 +30,7 @@ from . import config as settings
 from .api.request import client_key
 from .cache import DocumentCache
 from .comments import Policy
+from .links import pages as link_pages
 from .tokens import Signer
 
 
@@ -75,7 +75,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     static.init_app(app)
     landing.init_app(app)
     admin.init_app(app)
-    links.init_app(app)
+    link_pages.init_app(app)
     feeds.init_app(app)
     ratelimits.init_app(app, client_key)  # last: it wraps the views the blueprints registered
     return app

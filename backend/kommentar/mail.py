@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 import idna
 
 from . import outbox
+from .smtp_deadline import BoundedSMTP, BoundedSMTPSSL, BoundedSSLSocket
 
 # Seven-bit bodies (quoted-printable where a line is not ASCII) and CRLF line ends: any server
 # takes them without 8BITMIME, and the bytes the outbox keeps are exactly the bytes sent.
@@ -107,82 +108,6 @@ def _refused(what: str, code: int, text: bytes | str) -> MailError:
     return MailError(f"{what} refused: {_reply(code, text)}", temporary=code < 500)
 
 
-class _Bounded:
-    """A socket whose every read and write waits at most until ``deadline`` (on
-    ``time.monotonic()``), and at most ``step`` seconds: however slowly a server answers,
-    byte by byte, one send ends by its deadline."""
-
-    deadline = float("inf")
-    step: float | None = None
-
-    def bound(self, deadline: float, step: float) -> None:
-        """Set when this socket's reads and writes must end."""
-        self.deadline, self.step = deadline, step
-
-    def _wait(self) -> None:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the deadline of the whole send has passed")
-        self.settimeout(left if self.step is None else min(self.step, left))
-
-    def recv(self, *args, **kwargs):
-        self._wait()
-        return super().recv(*args, **kwargs)
-
-    def recv_into(self, *args, **kwargs):
-        self._wait()
-        return super().recv_into(*args, **kwargs)
-
-    def send(self, *args, **kwargs):
-        self._wait()
-        return super().send(*args, **kwargs)
-
-    def sendall(self, data, *args, **kwargs):
-        if isinstance(self, ssl.SSLSocket):  # its sendall sends piece by piece with send
-            return super().sendall(data, *args, **kwargs)
-        view = memoryview(data).cast("B")
-        while view:  # piece by piece, each within what is left
-            view = view[self.send(view, *args, **kwargs):]
-        return None
-
-
-class _BoundedSocket(_Bounded, socket.socket):
-    pass
-
-
-class _BoundedSSLSocket(_Bounded, ssl.SSLSocket):
-    pass
-
-
-class _BoundedSMTP(smtplib.SMTP):
-    """smtplib's client on ``_Bounded`` sockets: connecting, the TLS handshake and every
-    command and reply end by ``deadline``. The TLS context must make ``_BoundedSSLSocket``s."""
-
-    deadline = float("inf")
-
-    def _get_socket(self, host, port, timeout):
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the deadline of the whole send has passed")
-        plain = socket.create_connection((host, port), min(timeout, left), self.source_address)
-        sock = _BoundedSocket(plain.family, plain.type, plain.proto, fileno=plain.detach())
-        sock.bound(self.deadline, timeout)
-        return sock
-
-    def starttls(self, *args, **kwargs):
-        answer = super().starttls(*args, **kwargs)
-        self.sock.bound(self.deadline, self.timeout)
-        return answer
-
-
-class _BoundedSMTPSSL(_BoundedSMTP, smtplib.SMTP_SSL):
-    def _get_socket(self, host, port, timeout):
-        sock = self.context.wrap_socket(super()._get_socket(host, port, timeout),
-                                        server_hostname=host)
-        sock.bound(self.deadline, timeout)
-        return sock
-
-
 @dataclass(frozen=True)
 class Mailer:
     """The SMTP server the settings name, and the sender and domain of every message."""
@@ -202,7 +127,7 @@ class Mailer:
 
     def __post_init__(self):
         if self.tls is not None:  # its sockets end by the send's deadline too
-            self.tls.sslsocket_class = _BoundedSSLSocket
+            self.tls.sslsocket_class = BoundedSSLSocket
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> Mailer | None:
@@ -271,10 +196,10 @@ class Mailer:
     def _connect(self, deadline: float) -> smtplib.SMTP:
         # Greeting with this server's own name spares smtplib a reverse DNS look-up per mail.
         if self.security == "tls":
-            smtp = _BoundedSMTPSSL(local_hostname=self.domain, timeout=self.timeout,
+            smtp = BoundedSMTPSSL(local_hostname=self.domain, timeout=self.timeout,
                                    context=self.tls)
         else:
-            smtp = _BoundedSMTP(local_hostname=self.domain, timeout=self.timeout)
+            smtp = BoundedSMTP(local_hostname=self.domain, timeout=self.timeout)
         smtp.deadline = deadline
         # The name STARTTLS checks the certificate against, which smtplib sets only when its
         # constructor connects.

@@ -9,7 +9,8 @@ works once records its use (``use_once``) in the transaction of what it does.
 The pages are plain HTML in the language the link names (else the browser's), without
 script, under a Content-Security-Policy that lets only their own style apply and their
 forms post only here, and they send no Referer: the token in their address goes nowhere.
-Each purpose's routes live in a module of this package, registered on ``bp``.
+Each purpose's routes live in a module of this package, on ``bp``; ``links.pages`` serves
+them.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 from flask import Blueprint, current_app, render_template, request
 from peewee import IntegrityError
 
-from .. import letters, outbox
+from .. import letters
 from ..db import database
 from ..errors import Unauthorized
 from ..headers import page_policy
@@ -108,12 +109,3 @@ def page(name: str, lang: str | None, status: int = 200, **context: Any):
 def _refused(error: LinkRefused):
     status = error.status or (400 if error.reason == INVALID else 410)
     return page("refused", error.lang, status, reason=error.reason)
-
-
-def init_app(app) -> None:
-    """Serve the pages links open, and forget used links once they have expired."""
-    from . import account, moderation, replies  # noqa: F401 - their routes join ``bp``
-
-    app.register_blueprint(bp)
-    if forget_used not in outbox.cleaners:
-        outbox.cleaners.append(forget_used)
