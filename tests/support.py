@@ -7,6 +7,7 @@ import os
 import secrets
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -247,3 +248,19 @@ class Receiver:
     def payloads(self) -> list:
         """The JSON of every call so far."""
         return [json.loads(body) for _, body, _ in self.calls]
+
+
+AXE = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(page, within: str = "[data-kommentar]") -> list[dict]:
+    """What axe-core finds wrong with the accessibility of the page's part ``within``, as
+    {id, impact, nodes}; a test asserts on the serious and critical ones."""
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run npm ci")
+    page.add_script_tag(path=str(AXE))
+    return page.evaluate("""async (within) => {
+        const result = await axe.run(document.querySelector(within), {resultTypes: ['violations']});
+        return result.violations.map(v => ({id: v.id, impact: v.impact,
+            nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
+    }""", within)

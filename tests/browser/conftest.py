@@ -151,3 +151,4 @@ def own_blog(start_site):
 def screenshots():
     SCREENSHOTS.mkdir(exist_ok=True)
     return SCREENSHOTS
+

@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
+from support import axe_violations
 
 try:
     from playwright.sync_api import expect
 except ImportError:  # the browser fixture skips (or fails in CI) with the reason
     expect = None
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
 
 def comments(page):
     """Top-level comments, in the order shown."""
@@ -657,20 +654,12 @@ def test_no_cookies_and_no_third_party_requests(blog, context, page):
 
 @pytest.mark.parametrize("example", ["blog-post.html", "dark.html", "news-da.html"])
 def test_no_serious_accessibility_violations(blog, page, example):
-    if not AXE.exists():
-        pytest.fail("axe-core is missing: run npm ci")
     accounts = example == "news-da.html"
     site, seed = blog(anonymous=not accounts)
     seed_discussion(seed, example, accounts)
     open_page(page, site, example)
     page.locator("[part=reply]").first.click()  # an open reply form is scanned too
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("""async () => {
-        const result = await axe.run(document.querySelector('[data-kommentar]'),
-                                     {resultTypes: ['violations']});
-        return result.violations.map(v => ({id: v.id, impact: v.impact,
-            nodes: v.nodes.map(n => n.target.join(' ') + ': ' + n.failureSummary)}));
-    }""")
+    result = axe_violations(page)
     serious = [v for v in result if v["impact"] in ("serious", "critical")]
     assert serious == [], serious
 
