@@ -203,6 +203,45 @@ def test_counts_for_many_pages_in_one_request(api):
     assert response.json == {"counts": {f"{SITE}/one": 2, f"{SITE}/two/": 1, f"{SITE}/three": 0}}
 
 
+def test_counts_are_a_304_to_their_tag_until_a_count_moves(api):
+    asked = [("url", f"{SITE}/one"), ("url", f"{SITE}/two")]
+    api.comment("a", url=f"{SITE}/one")
+    first = api.client.get("/api/counts", query_string=asked, headers=api.headers())
+    tag = first.headers["ETag"]
+    assert first.status_code == 200 and tag.startswith('"') and not tag.startswith('"W/')
+    again = api.client.get("/api/counts", query_string=asked,
+                           headers=api.headers(**{"If-None-Match": tag}))
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == tag
+    assert again.headers["Cache-Control"] == first.headers["Cache-Control"]
+    # Read across origins by the badges' script: the 304 says so, and shows its tag.
+    assert again.headers["Access-Control-Allow-Origin"] == SITE
+    assert "ETag" in again.headers["Access-Control-Expose-Headers"]
+    assert "Origin" in again.headers["Vary"]
+    other = api.client.get("/api/counts", query_string=asked[:1],
+                           headers=api.headers(**{"If-None-Match": tag}))
+    assert other.status_code == 200 and other.headers["ETag"] != tag  # other pages asked
+    api.comment("b", url=f"{SITE}/two")
+    moved = api.client.get("/api/counts", query_string=asked,
+                           headers=api.headers(**{"If-None-Match": tag}))
+    assert moved.status_code == 200 and moved.headers["ETag"] != tag
+    assert moved.json == {"counts": {f"{SITE}/one": 1, f"{SITE}/two": 1}}
+
+
+def test_gzipped_counts_are_revalidated_by_the_gzipped_tag(api):
+    asked = [("url", f"{SITE}/page-{n}") for n in range(100)]  # over a kilobyte: gzipped
+    packed = api.client.get("/api/counts", query_string=asked,
+                            headers={"Accept-Encoding": "gzip"})
+    tag = packed.headers["ETag"]
+    assert packed.headers["Content-Encoding"] == "gzip" and tag.endswith('.gz"')
+    again = api.client.get("/api/counts", query_string=asked,
+                           headers={"Accept-Encoding": "gzip", "If-None-Match": tag})
+    assert again.status_code == 304 and again.headers["ETag"] == tag
+    assert "Accept-Encoding" in again.headers["Vary"]
+    plain = api.client.get("/api/counts", query_string=asked, headers={"If-None-Match": tag})
+    assert plain.status_code == 200 and plain.headers["ETag"] == tag[:-4] + '"'
+    assert "Content-Encoding" not in plain.headers
+
+
 @pytest.mark.parametrize("urls, code", [
     ([], "invalid_url"),
     ([f"{SITE}/{n}" for n in range(101)], "invalid_url"),

@@ -491,6 +491,48 @@ def test_bad_thread_query_is_a_documented_400(api, query, code, refused):
     assert bool(query_problems("get", "/api/threads", response.request.args)) == refused
 
 
+def test_latest_comments_are_documented(api):
+    a_busy_thread(api)
+    found = check(api.get("/api/threads/latest", url=PAGE), 200)
+    assert len(found["comments"]) == 5 and found["thread"]["count"] == 5
+    assert [comment["parent"] is None for comment in found["comments"]] == \
+        [True, False, False, False, True]
+    empty = check(api.get("/api/threads/latest", url=f"{SITE}/nobody-here", id="x"), 200)
+    assert empty["comments"] == [] and empty["thread"]["count"] == 0
+
+
+@pytest.mark.parametrize("query, code, refused", [
+    ({}, "invalid_url", True),
+    ({"url": "not a page"}, "invalid_url", True),
+    ([("url", PAGE), ("url", f"{PAGE}/")], "invalid_url", True),
+    ({"url": PAGE, "id": ""}, "invalid_thread_id", True),
+    ({"url": PAGE, "id": "x" * 201}, "invalid_thread_id", True),
+])
+def test_a_bad_latest_comments_query_is_a_documented_400(api, query, code, refused):
+    response = api.client.get("/api/threads/latest", query_string=query, headers=api.headers())
+    assert error_code(response, 400) == code
+    assert bool(query_problems("get", "/api/threads/latest", response.request.args)) == refused
+
+
+@pytest.mark.parametrize("path, query", [
+    ("/api/threads", [("url", PAGE)]),
+    ("/api/threads/latest", [("url", PAGE)]),
+    ("/api/counts", [("url", f"{SITE}/{n}") for n in range(60)] + [("url", PAGE)]),
+])
+def test_revalidation_of_what_readers_poll_is_documented(api, path, query):
+    """Each is polled: its ETag and 304 are in the document, plain and gzipped (a thread of
+    more than a kilobyte, and counts of sixty pages, are gzipped)."""
+    a_busy_thread(api)
+    for coding in ("identity", "gzip"):
+        first = api.client.get(path, query_string=query,
+                               headers=api.headers(**{"Accept-Encoding": coding}))
+        if coding == "identity":  # the checker reads the body as JSON
+            check(first, 200)
+        assert first.headers.get("Content-Encoding", "identity") == coding
+        check(api.client.get(path, query_string=query, headers=api.headers(**{
+            "Accept-Encoding": coding, "If-None-Match": first.headers["ETag"]})), 304)
+
+
 def test_counts_are_documented_and_keyed_as_asked(api):
     api.comment(url=f"{SITE}/a")
     asked = [f"{SITE}/a", f"{SITE}/a/#top", f"{SITE}/b"]
@@ -535,7 +577,8 @@ def test_bad_credentials_for_own_votes_are_a_documented_401(api, authorization):
 
 
 @pytest.mark.parametrize("method, path", [
-    ("get", "/api/threads"), ("get", "/api/counts"), ("get", "/api/mine"),
+    ("get", "/api/threads"), ("get", "/api/threads/latest"), ("get", "/api/counts"),
+    ("get", "/api/mine"),
     ("post", "/api/comments"), ("get", "/feeds/thread.atom"),
 ])
 def test_a_page_on_another_site_is_a_documented_403(api, method, path):

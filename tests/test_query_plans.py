@@ -19,7 +19,7 @@ from dataclasses import replace
 import pytest
 from support import SITE, QueryCounter, app_settings
 
-from kommentar import addresses, comments, moderators, outbox, places, reports, threads
+from kommentar import addresses, comments, latest, moderators, outbox, places, reports, threads
 from kommentar.backup.export import Export, save
 from kommentar.comments import Author
 from kommentar.db import database, is_postgres
@@ -253,6 +253,18 @@ def test_feeds_read_through_indexes(seeded):
     assert len(thread) == entries.THREAD_LIMIT
     assert len(recent.ids) == len(described) == entries.SITE_LIMIT
     assert len(recorder.reads()) == 4
+    assert_indexed(recorder.reads())
+
+
+def test_a_threads_latest_comments_read_through_an_index(seeded):
+    """What a reader keeping the thread open polls: the thread's row, then its latest
+    published comments off one of its listing indexes, their authors by primary key."""
+    with Recorder() as recorder:
+        found = latest.of_thread(threads.find(HOT))
+    assert len(found) == latest.LIMIT
+    assert [(c.created, c.id) for c in found] == sorted(((c.created, c.id) for c in found),
+                                                        reverse=True)
+    assert len(recorder.reads()) == 2
     assert_indexed(recorder.reads())
 
 

@@ -56,11 +56,38 @@ def accepts_gzip() -> bool:
     return request.accept_encodings["gzip"] > 0
 
 
+def revalidated(response: Response) -> Response:
+    """A fresh answer with a strong ETag of its bytes, or a bodiless 304 when the request's
+    ``If-None-Match`` already names them: for answers built per request that clients poll
+    (counts), too cheap to cache but not worth sending again unchanged.
+
+    The tag is the one the answer would leave with: ``_compress`` adds ``.gz`` to it when
+    it gzips the body, so that is the tag a client that accepts gzip holds."""
+    tag = hashlib.blake2b(response.get_data(), digest_size=16).hexdigest()
+    gzipped = _worth_compressing(response) and accepts_gzip()
+    sent = tag + ".gz" if gzipped else tag
+    if not request.if_none_match.contains_weak(sent):
+        response.set_etag(tag)
+        return response
+    # What the 200 would have said about caching it (RFC 9110 15.4.5), without the body.
+    unchanged = Response(status=304, headers={"ETag": f'"{sent}"'})
+    for name in ("Cache-Control", "Vary"):
+        if name in response.headers:
+            unchanged.headers[name] = response.headers[name]
+    if _worth_compressing(response):
+        unchanged.vary.add("Accept-Encoding")
+    return unchanged
+
+
+def _worth_compressing(response: Response) -> bool:
+    return not (response.status_code != 200 or response.direct_passthrough
+                or response.is_streamed or "Content-Encoding" in response.headers
+                or response.mimetype not in COMPRESSIBLE
+                or (response.content_length or 0) < MIN_BYTES)
+
+
 def _compress(response: Response) -> Response:
-    if (response.status_code != 200 or response.direct_passthrough or response.is_streamed
-            or "Content-Encoding" in response.headers
-            or response.mimetype not in COMPRESSIBLE
-            or (response.content_length or 0) < MIN_BYTES):
+    if not _worth_compressing(response):
         return response
     response.vary.add("Accept-Encoding")  # caches must not hand gzip to one who cannot read it
     if accepts_gzip():

@@ -1,6 +1,7 @@
-"""Thread documents: one listing of a thread as the API answers it, serialised to JSON and
-encoded once, then served from the worker's ``DocumentCache`` until the thread's version
-moves on (every write raises it: see ``thread_writes``).
+"""Thread documents: one listing of a thread as the API answers it (a page of it, or its
+latest comments), serialised to JSON and encoded once, then served from the worker's
+``DocumentCache`` until the thread's version moves on (every write raises it: see
+``thread_writes``).
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from . import latest as latest_comments
 from . import serialize, threads
 from .cache import DocumentCache
 from .compress import Encoded
@@ -27,6 +29,24 @@ def thread(cache: DocumentCache, key: str, url: str, sort: str, limit: int | Non
             "thread": serialize.thread(page.thread, url),
             "comments": [serialize.node(node) for node in page.comments],
             "next": page.next,
+        }))
+        if found:
+            cache.put(listing, found.version, document)
+    return document
+
+
+def latest(cache: DocumentCache, key: str, url: str) -> Encoded:
+    """The encoded document of the thread ``key``'s latest published comments, flat and
+    newest first (see ``latest``), which readers keeping the thread open poll: cached like
+    ``thread``, so an unchanged thread costs a poll one query, the thread's row."""
+    found = threads.find(key)
+    # Beside the thread's pages in the cache: no page's sort is "latest".
+    listing = (found.id if found else None, "latest", latest_comments.LIMIT, None)
+    document = cache.get(listing, found.version) if found else None
+    if document is None:
+        document = Encoded.of(_json({
+            "thread": serialize.thread(found, url),
+            "comments": [serialize.node(node) for node in latest_comments.of_thread(found)],
         }))
         if found:
             cache.put(listing, found.version, document)

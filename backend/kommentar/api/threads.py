@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from .. import documents, reports, serialize, threads
 from ..comments import locate
+from ..compress import Encoded, revalidated
 from ..errors import Invalid
 from . import request as req
 
@@ -22,6 +23,19 @@ def get_thread():
     after = req.arg("after", code="invalid_cursor")
     document = documents.thread(current_app.extensions["kommentar.documents"], key, url,
                                 req.sort(), req.page_size(), after)
+    return _shared(document)
+
+
+@bp.get("/threads/latest")
+def get_latest():
+    """A thread's header and its latest published comments, flat and newest first: what a
+    reader keeping the thread open polls, with ``If-None-Match``."""
+    key, url = locate(req.arg("url", required=True), req.arg("id", code="invalid_thread_id"),
+                      req.policy())
+    return _shared(documents.latest(current_app.extensions["kommentar.documents"], key, url))
+
+
+def _shared(document: Encoded) -> Response:
     # The same for every reader, so browsers, proxies and CDNs may keep it a little while;
     # what is the reader's own comes from /api/mine, which nothing shares.
     response = document.response("application/json")
@@ -44,7 +58,7 @@ def get_counts():
     response = jsonify(counts=threads.counts(keys))
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["THREAD_MAX_AGE"]
-    return response
+    return revalidated(response)  # badges poll it: unchanged counts need not travel again
 
 
 @bp.get("/mine")
