@@ -97,8 +97,6 @@ export function createApi(base) {
     mine: (query, token) => call("GET", "mine", query, token),
     /** @param {string} token @returns {Promise<{user: User}>} */
     me: (token) => call("GET", "auth/me", null, token),
-    /** @param {string[]} urls @returns {Promise<{counts: Record<string, number>}>} */
-    counts: (urls) => call("GET", "counts", { url: urls }),
   };
 }
 

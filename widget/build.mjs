@@ -3,8 +3,9 @@
 // loads on demand from the same server, in embed/: one per language other than English
 // (widget/i18n/<lang>.json -> embed/<lang>.js), each language's error messages but the few
 // a first render may need (embed/<lang>-errors.js), what the buttons and forms do
-// (embed/actions.js), the account forms (embed/account.js), each with the words only it says
-// in every language, and count badges (counts.js).
+// (embed/actions.js), the account forms (embed/account.js), what keeps a thread current
+// (embed/live.js), each with the words only it says in every language, and count badges
+// (counts.js).
 // Chunks are ES modules for import(). They are built first: embed.js carries their names
 // with a hash of their bytes (`embed/da.js?v=…`), so a reader never mixes a new embed.js with an
 // old chunk from the browser cache. Deterministic: the same sources give the same bytes.
@@ -33,23 +34,29 @@ async function bundle(/** @type {import("esbuild").BuildOptions} */ options) {
   return result.outputFiles[0].contents;
 }
 
+// The chunks that say words of their own: each gets its section of every catalog.
+const SPEAKING = ["actions", "account", "live"];
+
 // Told without loading anything: a server that cannot be reached serves no chunk either.
 const BUILT_IN_ERRORS = ["network", "part_unavailable"];
 
 /**
- * A language's catalog split in four: what a first render may need, with only the built-in
- * error messages; the other error messages, loaded with the first one told; and the words
- * only the account forms say (its `account` section) and only the controls say (`actions`),
- * built into the chunks of those.
+ * A language's catalog split: what a first render may need, with only the built-in error
+ * messages; the other error messages, loaded with the first one told; and the words only one
+ * chunk says (the sections named after the chunks in SPEAKING), built into that chunk.
  * @param {string} lang
  */
 function catalog(lang) {
-  const { errors, account, actions, ...texts } = JSON.parse(
-    readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"),
-  );
+  const { errors, ...texts } = JSON.parse(readFileSync(new URL(`i18n/${lang}.json`, widget), "utf8"));
+  /** @type {Record<string, Record<string, string>>} */
+  const sections = {};
+  for (const chunk of SPEAKING) {
+    sections[chunk] = texts[chunk];
+    delete texts[chunk];
+  }
   const first = Object.entries(errors).filter(([code]) => BUILT_IN_ERRORS.includes(code));
   const later = Object.entries(errors).filter(([code]) => !BUILT_IN_ERRORS.includes(code));
-  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later), account, actions };
+  return { first: { ...texts, errors: Object.fromEntries(first) }, later: Object.fromEntries(later), sections };
 }
 
 /** embed.js gets en.json with only the built-in error messages. */
@@ -85,20 +92,19 @@ const languages = readdirSync(new URL("i18n/", widget))
 /** @type {Record<string, Uint8Array>} chunk file name -> bytes */
 const chunks = {};
 /** @type {Record<string, Record<string, Record<string, string>>>} chunk -> language -> its words */
-const words = { actions: {}, account: {} };
+const words = Object.fromEntries(SPEAKING.map((chunk) => [chunk, {}]));
 /** An ES module whose default export is `value`. */
 const dataChunk = (/** @type {any} */ value) =>
   bundle({ stdin: { contents: `export default ${JSON.stringify(value)};` }, format: "esm" });
 for (const lang of languages) {
-  const { first, later, account, actions } = catalog(lang);
+  const { first, later, sections } = catalog(lang);
   if (lang != "en") chunks[`${lang}.js`] = await dataChunk(first); // English is in embed.js
   chunks[`${lang}-errors.js`] = await dataChunk(later);
   // A few short lines each: in the chunk that says them, not a chunk (and request) of their own.
-  words.account[lang] = account;
-  words.actions[lang] = actions;
+  for (const chunk of SPEAKING) words[chunk][lang] = sections[chunk];
 }
 // Modules that are chunks as they are: each names what it is for in its first lines.
-for (const module of ["counts", "actions", "account"]) {
+for (const module of ["counts", ...SPEAKING]) {
   chunks[`${module}.js`] = await bundle({
     entryPoints: [new URL(`${module}.js`, widget).pathname],
     format: "esm",

@@ -25,6 +25,7 @@ import { button, errorLine, h, insertServerHtml } from "./dom.js";
  * @property {HTMLElement} list       the top-level comments
  * @property {HTMLElement} compose    the comment form and the account line
  * @property {HTMLElement} live       what is put in it is told to screen readers
+ * @property {number} target          the comment a permalink named, highlighted (0: none)
  */
 
 /** Replies indent up to this depth; deeper ones line up with their parent instead. */
@@ -36,10 +37,16 @@ const MAX_INDENT = 3;
  * @param {Pick<Shown, "id" | "author" | "created"> & Partial<Shown>} comment  an id of 0 is being posted
  * @param {number} depth
  */
-export function commentFrame({ tr, state }, comment, depth) {
+export function commentFrame({ tr, state, target }, comment, depth) {
   const { t } = tr;
   const id = comment.id && "comment-" + comment.id;
-  const element = h("article", { class: "c", part: "comment", tabindex: -1, id });
+  const element = h("article", {
+    class: "c",
+    part: "comment",
+    tabindex: -1,
+    id,
+    "data-highlighted": !!id && comment.id == target,
+  });
   const self = h("div", { class: "self" });
   const replies = h("div", { class: depth < MAX_INDENT ? "replies" : "replies flat" });
   element.append(self, replies);
@@ -54,10 +61,11 @@ export function commentFrame({ tr, state }, comment, depth) {
     h("span", { class: "author", part: "author" }, comment.author.name),
     h(
       "a",
-      { href: location.href.split("#")[0] + "#comment-" + comment.id, title: t("permalink") },
+      { href: location.href.split("#")[0] + "#kommentar-" + comment.id, title: t("permalink") },
       h("time", { part: "time", datetime: comment.created, title: tr.exact(created) }, tr.ago(created)),
     ),
     comment.edited && h("span", {}, "· " + t("edited")),
+    state.fresh(comment.id) && h("span", { class: "new", part: "new" }, t("new")),
     parent && h("span", {}, t("replyTo", { name: parent.author.name })),
     comment.status == "pending" && h("span", {}, "· " + t("pending")),
   );

@@ -42,7 +42,8 @@ function start(script) {
   // Counts are decoration, and a chunk: a page stays as it was when they cannot be had.
   if (badges.length) {
     const counting = translator(script.dataset.lang || null);
-    loadPart("counts").then((chunk) => chunk.fillCounts(api, counting, badges), () => {});
+    const { live } = script.dataset;
+    loadPart("counts").then((chunk) => chunk.fillCounts(server, counting, badges, live), () => {});
   }
 
   let hosts = [.../** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("[data-kommentar]"))];
@@ -54,7 +55,7 @@ function start(script) {
   for (const host of hosts) {
     if (host.shadowRoot) continue;
     const options = readOptions([{ ...script.dataset }, { ...host.dataset }], page);
-    const reader = { api, store: openStore(server), loadPart };
+    const reader = { api, store: openStore(server), loadPart, server };
     mountThread(host, options, reader, translator(options.lang));
   }
 }

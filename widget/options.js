@@ -31,6 +31,7 @@ export function readOptions(datasets, page) {
     sort: pick(SORTS, data.sort),
     pageSize:
       Number.isInteger(pageSize) && pageSize > 0 ? Math.min(pageSize, MAX_PAGE_SIZE) : DEFAULT_PAGE_SIZE,
+    live: data.live,
   };
 }
 

@@ -3,7 +3,8 @@
  * reader with their votes, and what the reader is writing. Views read it and never change
  * it; they call its updates, and every update tells the listeners what changed so the view
  * of that part is drawn again. Comments are frozen: an update replaces one, never edits it.
- * Pure (no DOM), so it is tested in node; live updates will be one more caller.
+ * Pure (no DOM), so it is tested in node. Comments new to the reader (since their last
+ * visit, or arrived while they read) are marked: `fresh(id)`.
  */
 
 /** @typedef {import("./types.js").Comment} Comment */
@@ -20,10 +21,11 @@
 /**
  * What an update changed, for the listeners:
  * "list"    the top-level comments (all of them, or only `appended` at the end);
+ * "added"   comment `id` joined its siblings (drawn alone: what is around it stays as it is);
  * "comment" comment `id` and its replies;
  * "count"   the count or whether the thread is closed;
  * "reader"  who reads, and so every comment's actions and the comment form.
- * @typedef {{kind: "list", appended?: number[]} | {kind: "comment", id: number} | {kind: "count" | "reader"}} Change
+ * @typedef {{kind: "list", appended?: number[]} | {kind: "comment" | "added", id: number} | {kind: "count" | "reader"}} Change
  */
 
 /**
@@ -45,6 +47,9 @@ export function createThreadState(sort) {
   /** @type {Array<(change: Change) => void>} */
   const listeners = [];
   const thread = { count: 0, locked: false, next: /** @type {string | null} */ (null), sort };
+  /** @type {Set<number>} comments that arrived while the reader read: added here and then added */
+  const arrived = new Set();
+  let since = Infinity; // when the reader last saw the thread (ms); Infinity: never
   let reader = { me: /** @type {User | null} */ (null), votes: /** @type {Record<string, number>} */ ({}) };
 
   /** @param {Change} change */
@@ -68,6 +73,29 @@ export function createThreadState(sort) {
     children.delete(id);
   }
 
+  /** Whether comment `id` is new to the reader: it arrived while they read, or was posted by
+   * someone else since their last visit. */
+  function fresh(/** @type {number} */ id) {
+    const comment = comments.get(id);
+    if (!comment || comment.deleted) return false;
+    const others = !reader.me || comment.author.id != reader.me.id;
+    return arrived.has(id) || (others && Date.parse(comment.created) > since);
+  }
+
+  /**
+   * A comment the server accepted, under its parent when that is shown (else it is left
+   * out); first or last among its siblings. Counted unless it waits for a moderator.
+   */
+  function addComment(/** @type {Comment} */ comment, first = false) {
+    const parent = comment.parent || 0;
+    const siblings = children.get(parent);
+    if (!siblings || comments.has(comment.id)) return;
+    keep(comment);
+    children.set(parent, first ? [comment.id, ...siblings] : [...siblings, comment.id]);
+    tell({ kind: "added", id: comment.id });
+    if (comment.status != "pending") setCount(thread.count + 1);
+  }
+
   /** @param {number} count */
   function setCount(count) {
     thread.count = count;
@@ -82,6 +110,10 @@ export function createThreadState(sort) {
     comment: (id) => comments.get(id),
     /** The ids of a comment's replies, or (id 0) of the top-level comments, in order. */
     replies: (/** @type {number} */ id) => /** @type {readonly number[]} */ (children.get(id) || []),
+    arrived,
+    fresh,
+    /** How many of the comments kept are fresh. */
+    freshCount: () => [...comments.keys()].filter(fresh).length,
     /** @param {DraftKind} kind @param {number} id @returns {string | undefined} */
     draft: (kind, id) => drafts.get(kind + id),
 
@@ -102,24 +134,17 @@ export function createThreadState(sort) {
       tell({ kind: "count" });
     },
 
+    /** The reader last saw this thread at `time` (ms since the epoch): what came later is fresh. */
+    seenAt(/** @type {number} */ time) {
+      since = time;
+    },
+
     /** Another order; the page in that order comes with `showPage`. */
     setSort(/** @type {Sort} */ sort) {
       thread.sort = sort;
     },
 
-    /**
-     * A comment the server accepted, under its parent when that is shown (else it is left
-     * out); first or last among its siblings. Counted unless it waits for a moderator.
-     */
-    addComment(/** @type {Comment} */ comment, first = false) {
-      const parent = comment.parent || 0;
-      const siblings = children.get(parent);
-      if (!siblings) return;
-      keep(comment);
-      children.set(parent, first ? [comment.id, ...siblings] : [...siblings, comment.id]);
-      tellAround(parent);
-      if (comment.status != "pending") setCount(thread.count + 1);
-    },
+    addComment,
 
     /** A comment as the server has it after an edit; its replies stay. */
     replaceComment(/** @type {Comment} */ comment) {

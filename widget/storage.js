@@ -1,7 +1,8 @@
 /**
  * What the widget remembers for a reader, per comment server, in localStorage:
  * the session token, the anonymous voter token, edit tokens with their expiry,
- * the name last used and the chosen sort order. Never cookies.
+ * the name last used, the chosen sort order and when the reader last saw each thread.
+ * Never cookies.
  */
 
 /**
@@ -11,6 +12,8 @@
  * @property {string} [name]     name given when commenting without an account
  * @property {string} [sort]
  * @property {Record<string, {token: string, expires: number}>} [edits]  by comment id
+ * @property {Record<string, number>} [seen]  when the reader last saw a thread (ms), by its
+ *                                            id or address; only the latest few hundred
  */
 
 /**

@@ -1,23 +1,22 @@
 /**
- * Styling the shadow root with the stylesheet (stylesheet.js), adopted as a constructable
- * stylesheet, which a strict Content-Security-Policy allows. It is part of embed.js: a
- * thread is never drawn without it, so it costs no request of its own and never flashes.
+ * Styling the shadow root: the stylesheet (stylesheet.js) is part of embed.js, so a thread is
+ * never drawn without it and never flashes; a chunk adds the rules only it draws with. Each
+ * is adopted as a constructable stylesheet, which a strict Content-Security-Policy allows.
  */
-
-import { STYLESHEET } from "./stylesheet.js";
 
 /**
- * Give the shadow root the widget's stylesheet: adopted where the browser can, else a <style>.
+ * Add `css` to the shadow root's styles: adopted where the browser can, else a <style>.
  * @param {ShadowRoot} root
+ * @param {string} css
  */
-export function adoptStyles(root) {
+export function adoptStyles(root, css) {
   try {
     const sheet = new CSSStyleSheet();
-    sheet.replaceSync(STYLESHEET);
-    root.adoptedStyleSheets = [sheet];
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
   } catch {
     const style = document.createElement("style");
-    style.textContent = STYLESHEET;
+    style.textContent = css;
     root.append(style);
   }
 }

@@ -39,7 +39,7 @@ h2{margin:0;font-size:1.4em;line-height:1.2}
 .list>.c:first-child{border:0}
 .self{padding-bottom:.5em;border-radius:6px}
 .self>.note{font-style:italic}
-.hl>.self{background:var(--kh);box-shadow:0 0 0 .5em var(--kh)}
+[data-highlighted]>.self{background:var(--kh);box-shadow:0 0 0 .5em var(--kh)}
 .replies,.c>form{margin-left:min(1.2em,1.5vw);padding-left:min(1em,3vw);border-left:2px solid var(--kl)}
 .replies:empty{display:none}
 .replies>.c{border:0;padding-top:.5em}
@@ -47,6 +47,10 @@ h2{margin:0;font-size:1.4em;line-height:1.2}
 .meta{display:flex;flex-wrap:wrap;align-items:center;gap:0 .6em;font-size:.9em;color:var(--km)}
 .author{font-weight:700;color:var(--kt);font-size:1.05em}
 .meta a{color:inherit;text-decoration:none}
+.new{padding:0 .5em;border-radius:99px;background:var(--ka);color:var(--kat);font-size:.8em;font-weight:600}
+.fresh{color:var(--km);font-size:.6em;font-weight:400}
+footer{margin-top:1em;font-size:.875em}
+footer a{color:var(--km)}
 .body{margin:.45em 0 .3em}
 .body>*{margin:0 0 .75em}
 .body>:last-child{margin-bottom:0}

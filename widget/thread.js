@@ -14,6 +14,7 @@ import { canWrite, changeToken } from "./permissions.js";
 import { fetchMine, fetchPage } from "./reading.js";
 import { sortBar } from "./sortbar.js";
 import { createThreadState } from "./state.js";
+import { STYLESHEET } from "./stylesheet.js";
 import { adoptStyles } from "./styles.js";
 
 /** @typedef {import("./api.js").Api} Api */
@@ -29,12 +30,13 @@ import { adoptStyles } from "./styles.js";
  * Render the thread `options` names into an open shadow root on `host`.
  * @param {HTMLElement} host
  * @param {Options} options
- * @param {{api: Api, store: ReaderStore, loadPart: (name: string) => Promise<any>}} server
+ * @param {{api: Api, store: ReaderStore, loadPart: (name: string) => Promise<any>, server: string}} reader
  * @param {Promise<Translator>} translating  the reader's language, loaded with the thread
  */
-export async function mountThread(host, options, { api, store, loadPart }, translating) {
+export async function mountThread(host, options, reader, translating) {
+  const { api, store, loadPart } = reader;
   const root = host.attachShadow({ mode: "open" });
-  adoptStyles(root);
+  adoptStyles(root, STYLESHEET);
   const section = h("section", { class: "k", part: "thread", "data-theme": options.theme, "aria-busy": "true" });
   root.append(section);
   const state = createThreadState(pick(SORTS, store.get("sort") || "") || options.sort || "oldest");
@@ -92,6 +94,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     list,
     compose,
     live,
+    target: 0,
   };
 
   section.removeAttribute("aria-busy");
@@ -105,6 +108,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     more,
     compose,
   );
+  state.seenAt((store.get("seen") || {})[options.id || options.url] || Infinity);
   state.setReader(me, mine.votes);
   state.showPage(page);
   // The reader's own comments that wait for a moderator go where they belong: top-level
@@ -114,8 +118,9 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   draw({ kind: "reader" });
   draw({ kind: "count" });
   live.textContent = t("count", { n: state.thread.count });
-  reveal();
-  addEventListener("hashchange", reveal);
+  // What keeps the thread current (new comments, permalinks, the reader's last visit) is a
+  // chunk: the first render never waits for it.
+  loadPart("live").then((chunk) => chunk.goLive({ ...reader, options, view, guard }), () => {});
 
   /**
    * Draw `within` again with `drawing`. After the first render only a reader's action changes
@@ -131,8 +136,14 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   /** Draw again what a change of the state touched. */
   function draw(/** @type {import("./state.js").Change} */ change) {
     if (change.kind == "count") {
-      heading.textContent = t("comments", { n: state.thread.count });
       more.hidden = !state.thread.next;
+    } else if (change.kind == "added") {
+      // Only the new comment is drawn: a draft open beside it is left as it is.
+      const { id } = change;
+      const { parent } = /** @type {import("./state.js").Shown} */ (state.comment(id));
+      const into = parent ? root.querySelector(`#comment-${parent} > .replies`) : list;
+      if (state.replies(parent || 0)[0] == id) into?.prepend(renderComment(view, id));
+      else into?.append(renderComment(view, id));
     } else if (change.kind == "comment") {
       const old = root.getElementById("comment-" + change.id);
       if (old) redraw(old, () => replaced(old, renderComment(view, change.id)));
@@ -143,6 +154,8 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
       redraw(list, () => filled(list, ...state.replies(0).map((id) => renderComment(view, id))));
       if (change.kind == "reader") drawCompose();
     }
+    const fresh = state.freshCount();
+    heading.replaceChildren(t("comments", { n: state.thread.count }), fresh ? h("span", { class: "fresh" }, t("fresh", { n: fresh })) : "");
   }
 
   /** The comment form with the account line, for the reader and the thread as they are now. */
@@ -192,26 +205,6 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
   function forgetExpiredSession(failure) {
     if (failure.status == 401) store.set("token", undefined);
     return null;
-  }
-
-  /** Scroll to and highlight the comment named by #kommentar-123 (mail's links) or #comment-123,
-   * loading pages until found. */
-  async function reveal() {
-    const wanted = /^#(?:kommentar|comment)-(\d+)$/.exec(location.hash);
-    if (!wanted) return;
-    let target;
-    while (!(target = root.getElementById("comment-" + wanted[1])) && state.thread.next && !problem.textContent) {
-      await guard(act.loadMore); // stops at the last page, or at a failure shown in `problem`
-    }
-    if (!target) return;
-    for (const old of root.querySelectorAll(".hl")) old.classList.remove("hl");
-    target.classList.add("hl");
-    const show = () => target.scrollIntoView({ block: "center" });
-    show();
-    // The page's own stylesheets and images may still move the comment: once they are in,
-    // scroll to it again.
-    if (document.readyState != "complete") addEventListener("load", show, { once: true });
-    target.focus({ preventScroll: true });
   }
 }
 

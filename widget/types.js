@@ -66,6 +66,7 @@
  * @property {Theme} theme
  * @property {Sort | null} sort      the site's default order; a reader's own choice wins
  * @property {number} pageSize
+ * @property {string} [live]         data-live: how often to ask for new comments (polling.js)
  */
 
 export {};

@@ -127,7 +127,7 @@ def test_first_render_shows_the_thread_and_its_count(blog, page):
     expect(time).to_have_text(re.compile(r"now|second|minute"))
     permalink = anna.locator(".meta a").first
     expect(permalink).to_have_attribute(
-        "href", re.compile(rf"/blog-post\.html#comment-{first['id']}$"))
+        "href", re.compile(rf"/blog-post\.html#kommentar-{first['id']}$"))
     for part in ("thread", "header", "count", "sort", "comment", "author", "time", "body",
                  "vote-up", "vote-down", "score", "reply", "quote", "form", "name", "textarea",
                  "submit", "login", "register"):
@@ -200,14 +200,14 @@ def test_a_deep_link_scrolls_to_and_highlights_the_comment(blog, page):
                          name=f"Reader {i}") for i in range(6)]
     target = made[4]
     page.goto(f"{site.url}/blog-post.html#kommentar-{target['id']}")  # as mail links it
-    expect(article(page, target)).to_have_class(re.compile(r"\bhl\b"))
+    expect(article(page, target)).to_have_attribute("data-highlighted", "")
     expect(article(page, target)).to_be_focused()
     expect(article(page, target)).to_be_in_viewport()
     other = made[1]
     article(page, other).locator(".meta a").first.click()
-    expect(article(page, other)).to_have_class(re.compile(r"\bhl\b"))
-    expect(article(page, target)).not_to_have_class(re.compile(r"\bhl\b"))
-    assert page.url.endswith(f"#comment-{other['id']}")
+    expect(article(page, other)).to_have_attribute("data-highlighted", "")
+    expect(article(page, target)).not_to_have_attribute("data-highlighted", "")
+    assert page.url.endswith(f"#kommentar-{other['id']}")
 
 
 def test_long_links_are_shortened_but_keep_their_address(blog, page):
@@ -632,7 +632,7 @@ def test_strict_csp_page_works(blog, page):
     seed.comment("strict-csp.html", "Still here under a strict policy.", name="Anna")
     open_page(page, site, "strict-csp.html", count=1)
     root = "document.querySelector('[data-kommentar]').shadowRoot"
-    assert page.evaluate(f"{root}.adoptedStyleSheets.length") == 1
+    assert page.evaluate(f"{root}.adoptedStyleSheets.length") >= 1  # chunks adopt their own
     assert page.evaluate(f"{root}.querySelectorAll('style, [style]').length") == 0
     expect(page.locator("[part=thread]")).to_have_css("line-height", re.compile(r"px"))
     post_anonymously(page, "Dana", "Posting works too.")

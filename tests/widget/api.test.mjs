@@ -38,13 +38,6 @@ describe("createApi", () => {
     assert.deepEqual(calls[0].headers, {});
   });
 
-  test("counts for many pages go in one request", async () => {
-    const calls = answer(200, { counts: { a: 1, b: 2 } });
-    const answerBody = await createApi("https://c.example/").counts(["https://s/a", "https://s/b"]);
-    assert.deepEqual(new URL(calls[0].url).searchParams.getAll("url"), ["https://s/a", "https://s/b"]);
-    assert.deepEqual(answerBody, { counts: { a: 1, b: 2 } });
-  });
-
   test("writes send JSON and the bearer token", async () => {
     const calls = answer(200, { up: 1, down: 0, mine: 1 });
     await writes("https://c.example/").vote(12, 1, "tok");

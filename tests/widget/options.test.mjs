@@ -16,6 +16,7 @@ describe("readOptions", () => {
       theme: "auto",
       sort: null,
       pageSize: 20,
+      live: undefined,
     });
   });
 

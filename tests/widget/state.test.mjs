@@ -103,14 +103,14 @@ describe("updates replace, never change", () => {
 });
 
 describe("adding and removing", () => {
-  test("a reply joins its parent, counts, and redraws the parent", () => {
+  test("a reply joins its parent, counts, and is drawn alone", () => {
     const top = comment();
     const { state, changes } = shown([top]);
     const reply = comment({ parent: top.id });
     state.addComment(reply);
     assert.deepEqual(state.replies(top.id), [reply.id]);
     assert.equal(state.thread.count, 2);
-    assert.deepEqual(changes, [{ kind: "comment", id: top.id }, { kind: "count" }]);
+    assert.deepEqual(changes, [{ kind: "added", id: reply.id }, { kind: "count" }]);
   });
 
   test("newest first puts a new comment at the top; a held one is not counted", () => {
