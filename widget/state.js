@@ -45,7 +45,11 @@ export function createThreadState(sort) {
   /** @type {Array<(change: Change) => void>} */
   const listeners = [];
   const thread = { count: 0, locked: false, next: /** @type {string | null} */ (null), sort };
-  let reader = { me: /** @type {User | null} */ (null), votes: /** @type {Record<string, number>} */ ({}) };
+  let reader = {
+    me: /** @type {User | null} */ (null),
+    votes: /** @type {Record<string, number>} */ ({}),
+    reports: /** @type {readonly number[]} the comments they reported */ ([]),
+  };
 
   /** @param {Change} change */
   const tell = (change) => listeners.forEach((listener) => listener(change));
@@ -76,7 +80,7 @@ export function createThreadState(sort) {
 
   return {
     thread: /** @type {Readonly<typeof thread>} */ (thread),
-    /** The reader (null when signed out) and their votes by comment id. */
+    /** The reader (null when signed out), their votes by comment id and the ids they reported. */
     reader: () => reader,
     /** @param {number} id */
     comment: (id) => comments.get(id),
@@ -154,10 +158,20 @@ export function createThreadState(sort) {
       setCount(thread.count - 1);
     },
 
-    /** Someone else reads now: signed in as `me` (null: signed out), with their votes. */
-    setReader(/** @type {User | null} */ me, /** @type {Record<string, number>} */ votes) {
-      reader = { me, votes };
+    /** Someone else reads now: signed in as `me` (null: signed out), with their votes and reports. */
+    setReader(
+      /** @type {User | null} */ me,
+      /** @type {Record<string, number>} */ votes,
+      /** @type {readonly number[]} */ reports = [],
+    ) {
+      reader = { me, votes, reports };
       tell({ kind: "reader" });
+    },
+
+    /** The comments the reader reported, now that they reported comment `id` or withdrew that. */
+    setReports(/** @type {number} */ id, /** @type {readonly number[]} */ reports) {
+      reader = { ...reader, reports };
+      tell({ kind: "comment", id });
     },
 
     /**

@@ -21,3 +21,21 @@ export function adoptStyles(root) {
     root.append(style);
   }
 }
+
+/**
+ * Add `css` after the shadow root's styles: the actions chunk brings the styles of what only
+ * it draws (ACTIONS_STYLESHEET). Apart from adoptStyles, whose code embed.js keeps short.
+ * @param {ShadowRoot} root
+ * @param {string} css
+ */
+export function addStyles(root, css) {
+  try {
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    root.adoptedStyleSheets.push(sheet); // where that cannot be done, a <style> below
+  } catch {
+    const style = document.createElement("style");
+    style.textContent = css;
+    root.append(style);
+  }
+}

@@ -87,6 +87,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     maxLength: config.max_length,
     canWrite: () => canWrite(state, config),
     canChange: (comment) => !!changeToken(state, store, config, comment),
+    reports: config.reports,
     name: () => store.get("name") || "",
     heading,
     list,
@@ -105,7 +106,7 @@ export async function mountThread(host, options, { api, store, loadPart }, trans
     more,
     compose,
   );
-  state.setReader(me, mine.votes);
+  state.setReader(me, mine.votes, mine.reports);
   state.showPage(page);
   // The reader's own comments that wait for a moderator go where they belong: top-level
   // ones at the end, replies under their parent when it is on this page.
