@@ -1,7 +1,8 @@
 /**
  * What a reader does to a thread: read more of it in another order, post, vote, edit,
- * delete, sign in and out. Each asks the server and then updates the thread's state, which
- * redraws what changed; views call these and show a failure in words where it happened.
+ * delete, report a comment, preview a text, sign in and out. Each asks the server and then
+ * updates the thread's state, which redraws what changed; views call these and show a
+ * failure in words where it happened.
  * A chunk (embed/actions.js) with the page's half, controls.js: the first render only
  * draws, so it loads when the reader reaches for the thread (see `onDemand` in chunks.js).
  */
@@ -14,6 +15,7 @@ import { keepEditToken } from "./storage.js";
 /** @typedef {import("./api.js").Api} Api */
 /** @typedef {import("./api.js").Mine} Mine */
 /** @typedef {import("./api.js").Session} Session */
+/** @typedef {import("./report.js").Report} Report */
 /** @typedef {import("./state.js").Shown} Shown */
 /** @typedef {import("./state.js").ThreadState} ThreadState */
 /** @typedef {import("./storage.js").ReaderStore} ReaderStore */
@@ -42,6 +44,9 @@ export function createActions({ api, store, state, options }, config) {
   const shown = (id) => /** @type {Shown} */ (state.comment(id));
   /** @param {number} id */
   const tokenFor = (id) => changeToken(state, store, config, shown(id));
+  /** The reader's reports with (or, `on` false, without) comment `id`. */
+  const reportsWith = (/** @type {number} */ id, on = true) =>
+    state.reader().reports.filter((other) => other != id).concat(on ? [id] : []);
 
   return {
     /** Whether the server mails replies: the forms offer it (notify.js). */
@@ -113,13 +118,38 @@ export function createActions({ api, store, state, options }, config) {
       state.removeComment(id);
     },
 
+    /**
+     * Report comment `id` to the moderators, as a voter is named (an anonymous reader keeps
+     * the voter token a first report gives). A report that holds the comment takes it out
+     * of the thread, as the server has done: a placeholder stays while it has replies.
+     */
+    async sendReport(/** @type {number} */ id, /** @type {Report} */ report) {
+      const signedIn = store.get("token");
+      const result = await writes.report(id, report, signedIn || store.get("voter") || null);
+      if (result.voter_token && !signedIn) store.set("voter", result.voter_token);
+      state.setReports(id, reportsWith(id));
+      if (result.held) state.removeComment(id);
+      return result;
+    },
+
+    /** Withdraw the reader's report of comment `id`. */
+    async withdrawReport(/** @type {number} */ id) {
+      await writes.withdrawReport(id, store.get("token") || store.get("voter") || null);
+      state.setReports(id, reportsWith(id, false));
+    },
+
+    /** The HTML `text` would be published as on this page, rendered and sanitised by the server. */
+    async render(/** @type {string} */ text) {
+      return (await writes.preview({ text, url: options.url }, store.get("token") || null)).html;
+    },
+
     /** Read as a new reader: signed in with `session`, or (null) signed out. */
     async switchReader(/** @type {Session | null} */ session) {
       const old = store.get("token");
       if (!session && old) writes.logout(old).catch(() => {});
       store.set("token", session ? session.token : undefined);
-      const { votes } = await fetchMine(api, where, session ? session.token : store.get("voter"));
-      state.setReader(session && session.user, votes);
+      const { votes, reports } = await fetchMine(api, where, session ? session.token : store.get("voter"));
+      state.setReader(session && session.user, votes, reports);
     },
   };
 }

@@ -9,7 +9,9 @@
 /** @typedef {import("./types.js").User} User */
 /** @typedef {{token: string, user: User}} Session */
 /** @typedef {{up: number, down: number, mine: number, voter_token?: string}} VoteResult */
-/** @typedef {{votes: Record<string, number>, pending: Comment[]}} Mine  the reader's own */
+/** @typedef {{votes: Record<string, number>, pending: Comment[], reports: number[]}} Mine  the reader's own */
+/** @typedef {"spam" | "abuse" | "off-topic" | "other"} Reason  why a reader reports a comment */
+/** @typedef {{comment: number, held: boolean, voter_token?: string}} ReportResult  `held`: it left the thread */
 
 const TIMEOUT_MS = 15000;
 
@@ -123,6 +125,21 @@ export function createWrites({ call }) {
     remove: (id, token) => call("DELETE", "comments/" + id, null, token),
     /** @param {number} id @param {number} value @param {string | null} token @returns {Promise<VoteResult>} */
     vote: (id, value, token) => call("POST", "comments/" + id + "/vote", { value }, token),
+    /**
+     * @param {number} id
+     * @param {{reason: Reason, note?: string}} report
+     * @param {string | null} token
+     * @returns {Promise<ReportResult>}
+     */
+    report: (id, report, token) => call("POST", "comments/" + id + "/report", report, token),
+    /** @param {number} id @param {string | null} token @returns {Promise<null>} */
+    withdrawReport: (id, token) => call("DELETE", "comments/" + id + "/report", null, token),
+    /**
+     * @param {{text: string, url: string}} body  `url`: the page, whose site's rules apply
+     * @param {string | null} token
+     * @returns {Promise<{html: string}>} sanitised by the server
+     */
+    preview: (body, token) => call("POST", "preview", body, token),
     /** @param {{username: string, password: string, email?: string, lang?: string}} body @returns {Promise<Session>} */
     register: (body) => call("POST", "auth/register", body),
     /** @param {{username: string, password: string}} body @returns {Promise<Session>} */

@@ -71,15 +71,23 @@ const englishFirst = {
   },
 };
 
-/** embed.js gets the stylesheet minified as CSS (stylesheet.js keeps it readable). */
+/**
+ * The stylesheets minified as CSS (stylesheet.js keeps them readable): embed.js takes the
+ * first render's, the actions chunk its own.
+ */
 /** @type {import("esbuild").Plugin} */
 const minifiedStylesheet = {
   name: "minified-stylesheet",
   setup(build) {
     build.onLoad({ filter: /[\\/]stylesheet\.js$/ }, async ({ path }) => {
-      const { STYLESHEET } = await import(pathToFileURL(path).href);
-      const css = await transform(STYLESHEET, { loader: "css", minify: true });
-      return { contents: `export const STYLESHEET = ${JSON.stringify(css.code.trim())};`, loader: "js" };
+      const sheets = Object.entries(await import(pathToFileURL(path).href));
+      const minified = await Promise.all(
+        sheets.map(async ([name, css]) => {
+          const { code } = await transform(css, { loader: "css", minify: true });
+          return `export const ${name} = ${JSON.stringify(code.trim())};`;
+        }),
+      );
+      return { contents: minified.join("\n"), loader: "js" };
     });
   },
 };
@@ -109,6 +117,7 @@ for (const module of ["counts", ...SPEAKING]) {
     entryPoints: [new URL(`${module}.js`, widget).pathname],
     format: "esm",
     define: module in words ? { KOMMENTAR_WORDS: JSON.stringify(words[module]) } : {},
+    plugins: [minifiedStylesheet],
   });
 }
 

@@ -1,6 +1,7 @@
 /**
  * The view of one comment and its replies, drawn from the thread's state: author, time,
- * body, votes and what a reader may do with it (reply, quote, and edit or delete their own).
+ * body, votes and what a reader may do with it (reply, quote, edit or delete their own, report
+ * another's).
  * It changes nothing itself: its buttons call the thread's controls (controls.js, a chunk
  * loaded on demand), and the state redraws it. An open reply or edit is the controls' form.
  */
@@ -17,6 +18,7 @@ import { button, errorLine, h, insertServerHtml } from "./dom.js";
  *   on demand: every control returns a promise; `now()` the controls once they are loaded
  * @property {() => boolean} canWrite
  * @property {(comment: Shown) => boolean} canChange
+ * @property {boolean} reports       readers may report comments here
  * @property {import("./i18n.js").Translator} tr
  * @property {ShadowRoot} root
  * @property {number} maxLength
@@ -93,10 +95,11 @@ export function renderComment(view, id) {
     self.replaceChildren(h("p", { class: "note" }, t("deleted")));
     return element;
   }
-  const { me, votes } = state.reader();
+  const { me, votes, reports } = state.reader();
   const mine = votes[id] || 0;
   const own = !!me && comment.author.id === me.id;
   const token = view.canChange(comment);
+  const reported = reports.includes(id);
   /** An up (1) or down (-1) vote button; one's own comments cannot be voted on. */
   const voteButton = (/** @type {number} */ direction) =>
     button(
@@ -127,6 +130,15 @@ export function renderComment(view, id) {
       button({ part: "quote", onclick: control(() => act.quote(id)) }, t("quote")),
       token && button({ part: "edit", onclick: control(() => act.openEdit(id)) }, t("edit")),
       token && button({ part: "delete", onclick: control(() => act.confirmRemove(id)) }, t("delete")),
+      // Not on one's own (signed in as its author, or holding its edit token). Reporting,
+      // or withdrawing a report, is a dialog of the controls'.
+      view.reports &&
+        !own &&
+        !token &&
+        button(
+          { part: "report", "aria-pressed": String(reported), onclick: control(() => act.report(id)) },
+          t(reported ? "reported" : "report"),
+        ),
     ),
     errorLine(),
   );

@@ -1,9 +1,10 @@
 /**
  * What the thread's buttons and forms do on the page: open a reply or an edit (and draw its
- * form), quote, delete, send a form, show a comment while it is posted, sign in and out. The page's half of
- * what a reader does (actions.js asks the server and updates the state), in the same chunk
- * (embed/actions.js): the first render only draws, and this loads when the reader reaches
- * for the thread. A failure is thrown to the view, which tells it where it happened.
+ * form), quote, delete, report (in the report dialog), preview and send a form, show a
+ * comment while it is posted, sign in and out. The page's half of what a reader does
+ * (actions.js asks the server and updates the state), in the same chunk (embed/actions.js):
+ * the first render only draws, and this loads when the reader reaches for the thread. A
+ * failure is thrown to the view, which tells it where it happened.
  */
 
 import { commentFrame } from "./comment.js";
@@ -11,6 +12,10 @@ import { button, h, keepingFocus } from "./dom.js";
 import { quoteMarkdown } from "./format.js";
 import { textForm } from "./form.js";
 import { notifyNote, offerNotify, wishOf } from "./notify.js";
+import { togglePreview, writeAgain } from "./preview.js";
+import { askReport } from "./report.js";
+import { ACTIONS_STYLESHEET } from "./stylesheet.js";
+import { adoptStyles } from "./styles.js";
 
 /** @typedef {import("./actions.js").Actions} Actions */
 /** @typedef {import("./actions.js").Writing} Writing */
@@ -49,12 +54,16 @@ export function createControls(view, actions) {
   }
 
   const askLogin = () => focus(compose.querySelector("[part=login]"));
+  /** Where a comment's focus goes when it has left the thread: its parent, else the count. */
+  const around = (/** @type {number | null} */ parent) => root.getElementById(parent ? "comment-" + parent : "count");
+  // The report dialog and the preview: styles the first render does not need.
+  adoptStyles(root, ACTIONS_STYLESHEET);
 
-  /** A form the reader moves into is offered reply mail, when the server sends mail. */
+  /** A comment form the reader moves into is offered reply mail (not the report dialog's). */
   function offer(/** @type {Event | null} */ event) {
     const form = /** @type {Element | null} */ ((event ? event.target : root.activeElement) || null)?.closest("form");
     const me = /** @type {any} */ (state.reader().me);
-    if (form && form.querySelector("textarea")) offerNotify(/** @type {HTMLFormElement} */ (form), tr.lang, !me?.email_verified);
+    if (form && form.querySelector("[name=text]")) offerNotify(/** @type {HTMLFormElement} */ (form), tr.lang, !me?.email_verified);
   }
   if (actions.notifying) {
     root.addEventListener("focusin", offer);
@@ -101,6 +110,7 @@ export function createControls(view, actions) {
       const markdown = quoteMarkdown(selectionIn(body) || body.innerText);
       const text = compose.querySelector("textarea");
       if (!text) return askLogin();
+      if (text.form) writeAgain(text.form); // the quote joins the text, shown as it is
       text.value = (text.value.trim() ? text.value.trimEnd() + "\n\n" : "") + markdown;
       state.setDraft("main", 0, text.value);
       text.focus();
@@ -114,8 +124,34 @@ export function createControls(view, actions) {
       await actions.remove(id);
       view.live.textContent = say("removed");
       // A placeholder stays while it has replies; else the focus goes to its parent.
-      focus(drawn(id) || root.getElementById(parent ? "comment-" + parent : "count"));
+      focus(drawn(id) || around(parent));
     },
+
+    /**
+     * Report comment `id`, or withdraw the reader's report of it, as they answer in the
+     * report dialog (report.js). The focus goes back to the Report button, or, when the
+     * report held the comment, to where it was. A failure is the comment's to tell.
+     */
+    async report(/** @type {number} */ id) {
+      const { parent } = /** @type {import("./state.js").Shown} */ (state.comment(id));
+      const thread = /** @type {HTMLElement} */ (view.list.closest("section"));
+      const answer = await askReport(thread, tr, say, state.reader().reports.includes(id));
+      try {
+        if (answer == "withdraw") {
+          await actions.withdrawReport(id);
+          view.live.textContent = say("withdrawn");
+        } else if (answer) {
+          const { held } = await actions.sendReport(id, answer);
+          view.live.textContent = say(held ? "reportHeld" : "reportSent");
+        }
+      } finally {
+        const button = drawn(id)?.querySelector(":scope > .self [part=report]");
+        focus(button || drawn(id) || around(parent));
+      }
+    },
+
+    /** Show a text form's text as it will be published, or go back to writing it. */
+    preview: (/** @type {HTMLFormElement} */ form) => togglePreview(form, actions.render, say("previewLabel")),
 
     /** Show the comment at once, under its parent or in the list, until the server has it. */
     async publish(/** @type {Writing} */ writing) {
@@ -163,6 +199,7 @@ export function createControls(view, actions) {
         return focus(missing == "text_empty" ? text : missing == "email_required" ? field("email") : name);
       }
       sending.add(form);
+      writeAgain(form); // what is sent is shown as the comment, not as a preview
       error.textContent = "";
       text.value = "";
       keep("");

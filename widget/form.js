@@ -1,10 +1,10 @@
 /**
  * The text form used to write a comment, a reply or an edit: a labelled Markdown text area
- * with a short formatting hint, the name field for anonymous writers, and errors in words.
- * It only draws; sending it is the controls' (controls.js).
+ * with a short formatting hint, the name field for anonymous writers, a Preview toggle, and
+ * errors in words. It only draws; sending and previewing it are the controls' (controls.js).
  */
 
-import { errorLine, h } from "./dom.js";
+import { button, errorLine, h } from "./dom.js";
 
 let lastId = 0;
 
@@ -22,7 +22,8 @@ let lastId = 0;
  * `sendForm` of the thread's controls (controls.js), which load with the reader's first move.
  * @param {import("./i18n.js").Translator} tr
  * @param {object} form
- * @param {{sendForm: (form: HTMLFormElement, sending: Sending) => Promise<void>}} form.act
+ * @param {{sendForm: (form: HTMLFormElement, sending: Sending) => Promise<void>,
+ *   preview: (form: HTMLFormElement) => Promise<void>}} form.act
  * @param {string} form.label
  * @param {string} form.submit          the label of the submit button
  * @param {Sending["send"]} form.send
@@ -54,6 +55,8 @@ export function textForm(tr, { act, label, submit, send, keep, maxLength, initia
   // A honeypot: hidden from people and screen readers, filled in by form-filling bots.
   const trap = h("input", { name: "website", class: "vh", tabindex: -1, autocomplete: "off", "aria-hidden": "true" });
   const error = errorLine();
+  /** A failure the controls could not tell themselves: they could not be loaded. */
+  const tell = async (/** @type {any} */ failure) => (error.textContent = await tr.error(failure));
   const form = h(
     "form",
     { part: "form", novalidate: true, onsubmit: post },
@@ -66,6 +69,10 @@ export function textForm(tr, { act, label, submit, send, keep, maxLength, initia
       "div",
       { class: "row" },
       h("button", { type: "submit", class: "primary", part: "submit" }, submit),
+      button(
+        { part: "preview", "aria-pressed": "false", onclick: () => act.preview(form).catch(tell) },
+        t("preview"),
+      ),
     ),
   );
   return form;
@@ -73,7 +80,6 @@ export function textForm(tr, { act, label, submit, send, keep, maxLength, initia
   /** @param {Event} event */
   function post(event) {
     event.preventDefault();
-    // sendForm tells its own failures; this one is the controls that could not be loaded.
-    act.sendForm(form, { send, keep }).catch(async (failure) => (error.textContent = await tr.error(failure)));
+    act.sendForm(form, { send, keep }).catch(tell); // it tells its own failures
   }
 }

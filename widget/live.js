@@ -11,6 +11,7 @@ import { button, h } from "./dom.js";
 import { createTranslator } from "./i18n.js";
 import { changed, keepAsking, liveSeconds } from "./polling.js";
 import { fetchPage } from "./reading.js";
+import { LIVE_STYLESHEET } from "./stylesheet.js";
 import { adoptStyles } from "./styles.js";
 
 /** @typedef {import("./types.js").Comment} Comment */
@@ -19,14 +20,6 @@ import { adoptStyles } from "./styles.js";
 const WORDS = typeof KOMMENTAR_WORDS == "object" ? KOMMENTAR_WORDS : {};
 
 const SEEN_KEPT = 200; // threads whose last visit is remembered; the longest ago are forgotten
-
-const STYLES = `
-.live{position:sticky;top:.5em;z-index:1;display:block;margin:.8em auto;border-radius:99px;box-shadow:0 2px 10px #0004}
-.flash>.self{animation:kflash 3s ease-out}
-@keyframes kflash{from{background:var(--kh);box-shadow:0 0 0 .5em var(--kh)}}
-@media(prefers-reduced-motion:reduce){.flash>.self{animation:none}}
-.start{margin:.8em 0}
-`;
 
 /**
  * Keep the thread `view` draws current, as described above.
@@ -44,7 +37,7 @@ export function goLive({ api, store, server, options, view, guard }) {
   const where = options.id || options.url;
   const query = new URLSearchParams(options.id ? { url: options.url, id: options.id } : { url: options.url });
   const seconds = liveSeconds(options.live);
-  adoptStyles(root, STYLES);
+  adoptStyles(root, LIVE_STYLESHEET);
   const feed = new URL("feeds/thread.atom?" + query, server);
   view.compose.after(h("footer", {}, h("a", { part: "feed", href: feed.href }, say("feed"))));
 

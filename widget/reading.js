@@ -15,7 +15,7 @@ export function fetchPage(api, state, options, after) {
 }
 
 /**
- * The reader's own votes and held comments; none without a token or when it is refused.
+ * The reader's own votes, held comments and reports; none without a token or when it is refused.
  * @param {Api} api
  * @param {{url: string, id: string | null}} where
  * @param {string | null | undefined} bearer
@@ -23,6 +23,6 @@ export function fetchPage(api, state, options, after) {
  */
 export async function fetchMine(api, where, bearer) {
   /** @type {Mine} */
-  const none = { votes: {}, pending: [] };
+  const none = { votes: {}, pending: [], reports: [] };
   return bearer ? api.mine(where, bearer).catch(() => none) : none;
 }

@@ -50,7 +50,11 @@ export function createThreadState(sort) {
   /** @type {Set<number>} comments that arrived while the reader read: added here and then added */
   const arrived = new Set();
   let since = Infinity; // when the reader last saw the thread (ms); Infinity: never
-  let reader = { me: /** @type {User | null} */ (null), votes: /** @type {Record<string, number>} */ ({}) };
+  let reader = {
+    me: /** @type {User | null} */ (null),
+    votes: /** @type {Record<string, number>} */ ({}),
+    reports: /** @type {readonly number[]} the comments they reported */ ([]),
+  };
 
   /** @param {Change} change */
   const tell = (change) => listeners.forEach((listener) => listener(change));
@@ -104,7 +108,7 @@ export function createThreadState(sort) {
 
   return {
     thread: /** @type {Readonly<typeof thread>} */ (thread),
-    /** The reader (null when signed out) and their votes by comment id. */
+    /** The reader (null when signed out), their votes by comment id and the ids they reported. */
     reader: () => reader,
     /** @param {number} id */
     comment: (id) => comments.get(id),
@@ -179,10 +183,20 @@ export function createThreadState(sort) {
       setCount(thread.count - 1);
     },
 
-    /** Someone else reads now: signed in as `me` (null: signed out), with their votes. */
-    setReader(/** @type {User | null} */ me, /** @type {Record<string, number>} */ votes) {
-      reader = { me, votes };
+    /** Someone else reads now: signed in as `me` (null: signed out), with their votes and reports. */
+    setReader(
+      /** @type {User | null} */ me,
+      /** @type {Record<string, number>} */ votes,
+      /** @type {readonly number[]} */ reports = [],
+    ) {
+      reader = { me, votes, reports };
       tell({ kind: "reader" });
+    },
+
+    /** The comments the reader reported, now that they reported comment `id` or withdrew that. */
+    setReports(/** @type {number} */ id, /** @type {readonly number[]} */ reports) {
+      reader = { ...reader, reports };
+      tell({ kind: "comment", id });
     },
 
     /**

@@ -20,3 +20,4 @@ export function adoptStyles(root, css) {
     root.append(style);
   }
 }
+

@@ -1,7 +1,9 @@
 /**
- * The widget's stylesheet, scoped to its shadow root. Themes are sets of custom properties:
+ * The widget's stylesheets, scoped to its shadow root. Themes are sets of custom properties:
  * a page restyles the widget by setting `--kommentar-*` on the container, or its parts
- * through `::part()`. Part of embed.js; styles.js adopts it.
+ * through `::part()`. STYLESHEET is part of embed.js, and styles.js adopts it;
+ * ACTIONS_STYLESHEET and LIVE_STYLESHEET are in the actions and live chunks, which add
+ * them when they load.
  */
 
 /** Colours of the dark theme, used for data-theme="dark" and for "auto" in a dark OS. */
@@ -80,4 +82,34 @@ input:focus,textarea:focus{border-color:var(--ka);outline:1px solid var(--ka);ou
 .err:empty,.empty{display:none}
 .list:empty+.empty{display:block;padding:1em 0}
 .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+`;
+
+/**
+ * What only the actions chunk draws: the report dialog and a form's preview. The dialog
+ * sits inside the thread's section, so it takes the theme's colours even in the top layer.
+ */
+export const ACTIONS_STYLESHEET = `
+dialog{color:var(--kt);background:var(--kb);border:1px solid var(--kl);border-radius:10px;
+padding:1.1em 1.4em .4em;width:min(30em,calc(100vw - 2em));max-height:calc(100vh - 2em);overflow:auto;
+box-shadow:0 .75em 2.5em #0006}
+dialog::backdrop{background:#0009}
+dialog h2{font-size:1.2em}
+dialog p{margin:.5em 0 0}
+dialog form{margin-top:.8em}
+dialog textarea{min-height:4.5em}
+fieldset{display:grid;gap:.15em;margin:0;padding:0;border:0}
+legend{padding:0 0 .35em;font-weight:600;font-size:.9em}
+.choice{display:flex;align-items:center;gap:.6em;font-weight:400;font-size:1rem;padding:.15em 0;cursor:pointer}
+.choice input{width:1.1em;height:1.1em;margin:0;accent-color:var(--ka)}
+.preview{margin:0;min-height:7em;padding:.55em .7em;border:1px dashed var(--ki);border-radius:6px}
+.row [aria-pressed=true]{color:var(--ka);font-weight:700;background:var(--ks)}
+`;
+
+/** What only the live chunk draws: the new-comments bar, the fading highlight of what arrived. */
+export const LIVE_STYLESHEET = `
+.live{position:sticky;top:.5em;z-index:1;display:block;margin:.8em auto;border-radius:99px;box-shadow:0 2px 10px #0004}
+.flash>.self{animation:kflash 3s ease-out}
+@keyframes kflash{from{background:var(--kh);box-shadow:0 0 0 .5em var(--kh)}}
+@media(prefers-reduced-motion:reduce){.flash>.self{animation:none}}
+.start{margin:.8em 0}
 `;

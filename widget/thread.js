@@ -89,6 +89,7 @@ export async function mountThread(host, options, reader, translating) {
     maxLength: config.max_length,
     canWrite: () => canWrite(state, config),
     canChange: (comment) => !!changeToken(state, store, config, comment),
+    reports: config.reports,
     name: () => store.get("name") || "",
     heading,
     list,
@@ -109,7 +110,7 @@ export async function mountThread(host, options, reader, translating) {
     compose,
   );
   state.seenAt((store.get("seen") || {})[options.id || options.url] || Infinity);
-  state.setReader(me, mine.votes);
+  state.setReader(me, mine.votes, mine.reports);
   state.showPage(page);
   // The reader's own comments that wait for a moderator go where they belong: top-level
   // ones at the end, replies under their parent when it is on this page.

@@ -17,6 +17,7 @@
  * @property {boolean} account_edit   account holders may edit and delete their own comments
  * @property {boolean} mail           the server sends mail: reply notifications, address
  *                                    verification, password resets
+ * @property {boolean} reports        readers may report comments to the moderators
  */
 
 /**

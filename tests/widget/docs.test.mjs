@@ -48,6 +48,8 @@ test("every promised part is used", () => {
     "logout",
     "load-more",
     "error",
+    "report",
+    "preview",
   ];
   for (const part of promised) assert.ok(partsUsed.has(part), `no element has part="${part}"`);
 });

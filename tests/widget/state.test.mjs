@@ -158,6 +158,25 @@ describe("drafts and readers", () => {
     ]);
   });
 
+  test("a new reader comes with their reports; a report redraws only its comment", () => {
+    const [first, second] = [comment(), comment()];
+    const { state, changes } = shown([first, second]);
+    state.setReader(null, {}, [first.id]);
+    assert.deepEqual(state.reader().reports, [first.id]);
+    const before = state.reader();
+    state.setReports(second.id, [first.id, second.id]);
+    assert.deepEqual(state.reader().reports, [first.id, second.id]);
+    assert.deepEqual(before.reports, [first.id]); // replaced, not changed
+    assert.deepEqual(changes, [{ kind: "reader" }, { kind: "comment", id: second.id }]);
+  });
+
+  test("a reader without reports given has none", () => {
+    const { state } = shown([comment()]);
+    assert.deepEqual(state.reader().reports, []);
+    state.setReader({ id: 1, username: "ann", created: "" }, {});
+    assert.deepEqual(state.reader().reports, []);
+  });
+
   test("drafts outlive a new reader and a new order", () => {
     const top = comment();
     const { state } = shown([top]);
