@@ -31,6 +31,15 @@ def focused(page) -> dict | None:
     }}""")
 
 
+def tab_to(page, part: str, presses: int = 30) -> None:
+    """Press Tab until the widget's element of ``part`` has the focus, as a keyboard user."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if (focused(page) or {}).get("part") == part:
+            return
+    pytest.fail(f"Tab never reached [part={part}]")
+
+
 def report_button(page, comment: dict):
     return article(page, comment).locator(":scope > .self [part=report]")
 
@@ -116,11 +125,7 @@ def test_reporting_with_the_keyboard_alone(blog, page):
     site, seed = blog()
     rude = seed.comment("blog-post.html", "You are all idiots.", name="Troll")
     open_page(page, site, count=1)
-    for _ in range(30):
-        page.keyboard.press("Tab")
-        if (focused(page) or {}).get("part") == "report":
-            break
-    assert focused(page)["part"] == "report"
+    tab_to(page, "report")
     # Escape closes the dialog and the focus is back on the Report button.
     page.keyboard.press("Enter")
     expect(dialog(page)).to_be_visible()
@@ -387,11 +392,7 @@ def test_previewing_with_the_keyboard_alone(blog, page):
     text = main_form(page).get_by_label("Your comment")
     text.fill("Only **keys**.")
     text.focus()
-    for _ in range(5):
-        page.keyboard.press("Tab")
-        if (focused(page) or {}).get("part") == "preview":
-            break
-    assert focused(page)["part"] == "preview"
+    tab_to(page, "preview", presses=5)
     page.keyboard.press("Enter")
     expect(main_form(page).get_by_role("region").locator("strong")).to_have_text("keys")
     assert focused(page)["part"] == "preview"  # the toggle keeps the focus: press it again
