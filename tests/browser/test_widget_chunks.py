@@ -194,3 +194,15 @@ def test_count_badges_load_their_code_and_nothing_else(blog, page):
     page.goto(f"{site.url}/listing.html")
     expect(page.locator("[data-kommentar-count]").first).to_have_text(re.compile(r"\d+ comments?"))
     assert fetched == ["counts"]
+
+
+def test_a_thread_whose_live_part_cannot_load_reads_and_works_as_before(blog, page):
+    site, seed = blog()
+    anna = seed.comment("blog-post.html", "Good bread.", name="Anna")
+    fail(page, "live")
+    page.goto(f"{site.url}/blog-post.html")
+    expect(page.locator("[part=count]")).to_have_text("Comments (1)")
+    up = page.locator(f"#comment-{anna['id']} [part=vote-up]")
+    up.click()
+    expect(up).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("[part=error]:not(:empty)")).to_have_count(0)  # nothing to tell

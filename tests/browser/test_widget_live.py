@@ -310,6 +310,16 @@ def test_a_permalink_to_a_deleted_or_held_comment_says_so(blog, page):
         "The comment this link goes to was deleted.")
 
 
+def test_a_danish_reader_is_told_in_danish_where_a_permalink_went(blog, page):
+    site, seed = blog(anonymous=False)
+    sofie = seed.account("sofie")
+    gone = seed.comment("news-da.html", "Fortryder det her.", token=sofie)
+    seed.call("DELETE", f"/api/comments/{gone['id']}", token=sofie)
+    page.goto(f"{site.url}/news-da.html#kommentar-{gone['id']}")
+    expect(page.locator("[part=error]").first).to_have_text(
+        "Kommentaren, som linket fører til, er slettet.")
+
+
 # --- badges and the feed -------------------------------------------------------------------------
 
 def test_count_badges_follow_new_comments(blog, page):
