@@ -213,6 +213,7 @@ def document(args: argparse.Namespace, plan: corpus.Plan, phases: list[Phase], s
     every = [o for phase in phases for o in phase.outcomes]
     worst = percentile([o.latency * 1000 for o in polls], 0.99)
     errors = [o for o in every if o.problem]
+    late = percentile([o.late for o in every], 0.99)
     before, after, acknowledged = counted
     warmup_errors = sum(phase.warmup_errors for phase in phases)
     lines = [
@@ -244,6 +245,8 @@ def document(args: argparse.Namespace, plan: corpus.Plan, phases: list[Phase], s
         f"window, as a share of the machine's {cores} cores; the load generator itself used "
         + ", ".join(f"{phase.client_cpu / phase.seconds / cores:.1%} ({phase.name})"
                     for phase in phases),
+        f"- the load generator sent its requests late by {report.number(late * 1000)} ms at the "
+        "99th percentile (its own lag, counted in the latencies above)",
         f"- the latest-comments document: {size[0]:,} bytes, {size[1]:,} gzipped",
         f"- the thread's count went from {before:,} to {after:,} with {acknowledged:,} posts "
         "acknowledged (warm-ups included): "

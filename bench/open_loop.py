@@ -37,11 +37,13 @@ class Answer:
 
 @dataclass
 class Outcome:
-    """One scheduled request: what kind it was, when it was due, how long its answer took
-    from then (seconds), and whether it went as it should (``problem`` None)."""
+    """One scheduled request: what kind it was, when it was due, how late this process sent
+    it and how long its answer took from then (seconds), and whether it went as it should
+    (``problem`` None)."""
 
     kind: str
     due: float
+    late: float
     latency: float
     status: int | None
     problem: str | None = None
@@ -129,10 +131,11 @@ async def timed(kind: str, due: float, work: Awaitable[tuple]) -> Outcome:
     """Await ``work``, which gives (status, problem or None, etag or None), timed from
     ``due`` (a ``time.monotonic()`` moment, now or just past). Failures are outcomes, not
     exceptions."""
+    late = time.monotonic() - due  # the load generator's own lag, when it has too little CPU
     try:
         status, problem, etag = await asyncio.wait_for(work, TIMEOUT)
     except TimeoutError:
         status, problem, etag = None, "timeout", None
     except (OSError, asyncio.IncompleteReadError, RuntimeError, ValueError) as error:
         status, problem, etag = None, f"{type(error).__name__}: {error}", None
-    return Outcome(kind, due, time.monotonic() - due, status, problem, etag)
+    return Outcome(kind, due, late, time.monotonic() - due, status, problem, etag)
