@@ -9,16 +9,18 @@ comments a second are posted to the thread, a third of them replies, each by ano
 reader. Requests leave on schedule whatever the server does (``open_loop.py``), so the
 latencies include any waiting.
 
-Two phases: *busy*, with the posts (a reader's tag is always older than the last post, so
-nearly every poll gets the new document: from the worker's cache, built once per post);
-then *quiet*, the same polls with no posts, every reader holding the current tag (all
-304s). Each starts with a short warm-up that is not counted. The server is Kommentar as
+Three phases: *busy*, with the posts (a reader's tag is always older than the last post,
+so nearly every poll gets the new document: from the worker's cache, built once per post);
+*quiet*, the same polls with no posts, every reader holding the current tag (all 304s),
+both over a few keep-alive connections; then *busy* again with a new connection for every
+request, as nginx's plain ``proxy_pass`` (the README's example) reaches the server. Each
+starts with a short warm-up that is not counted. The server is Kommentar as
 ``run.py`` serves it: ``kommentar serve`` with 2 workers x 4 threads on SQLite, no access
 log. Its CPU share is read from ``/proc/<pid>/stat`` (utime + stime of the gunicorn
 arbiter, its workers and the outbox deliverer) over each measured window.
 
-    make bench-hot                                    # about 3 minutes
-    .venv/bin/python bench/hot_thread.py --quick      # under a minute; prints, writes nothing
+    make bench-hot                                    # about 4 minutes
+    .venv/bin/python bench/hot_thread.py --quick      # about a minute; prints, writes nothing
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class Phase:
     server_cpu: float
     client_cpu: float
     warmup_errors: int
+    opened: int  # connections
 
 
 def parse() -> argparse.Namespace:
@@ -109,10 +112,12 @@ class Readers:
         self.texts = plan.texts[:scenarios.TEXTS]
         self.posted = 0
 
-    async def phase(self, name: str, seconds: float, posts: float, pids: list[int]) -> Phase:
-        """Poll (and post, at ``posts`` a second) for the warm-up and then ``seconds``;
-        the outcomes of what was due after the warm-up."""
-        pool = Pool(self.host, self.port, self.args.connections)
+    async def phase(self, name: str, seconds: float, posts: float, fresh: bool,
+                    pids: list[int]) -> Phase:
+        """Poll (and post, at ``posts`` a second) for the warm-up and then ``seconds``, over
+        kept-alive connections or a ``fresh`` one each; the outcomes of what was due after
+        the warm-up."""
+        pool = Pool(self.host, self.port, self.args.connections, fresh)
         start = time.monotonic() + 0.1
         measured, end = start + self.args.warmup, start + self.args.warmup + seconds
         step = self.args.interval / self.args.readers
@@ -136,7 +141,7 @@ class Readers:
         outcomes = await asyncio.gather(*tasks)
         pool.close()
         return Phase(name, [o for o in outcomes if o.due >= measured], seconds, server, client,
-                     sum(1 for o in outcomes if o.due < measured and o.problem))
+                     sum(1 for o in outcomes if o.due < measured and o.problem), pool.opened)
 
     async def _poll(self, pool: Pool, reader: int):
         headers = {"Accept-Encoding": "gzip", "Origin": corpus.ORIGIN}
@@ -177,12 +182,6 @@ class Readers:
 
 # --- the report --------------------------------------------------------------------------------
 
-def percentile(values: list[float], share: float) -> float:
-    """The nearest-rank percentile of ``values`` (not empty)."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
-
-
 def rows(phase: Phase, cores: int) -> list[str]:
     """The phase's lines of the table: one per kind of request."""
     lines = []
@@ -198,7 +197,8 @@ def rows(phase: Phase, cores: int) -> list[str]:
                f"({phase.server_cpu / phase.seconds:.2f} cores)") if kind == "poll" else ""
         lines.append(f"| {phase.name if kind == 'poll' else ''} | {kind} | {len(found):,} | "
                      f"{report.number(len(found) / phase.seconds)} | "
-                     + " | ".join(report.number(percentile(ms, q)) for q in (0.5, 0.95, 0.99))
+                     + " | ".join(report.number(report.percentile(ms, q))
+                                  for q in (0.5, 0.95, 0.99))
                      + f" | {report.number(max(ms))} | {errors} | {share} | {cpu} |")
     return lines
 
@@ -211,9 +211,9 @@ def document(args: argparse.Namespace, plan: corpus.Plan, phases: list[Phase], s
     replies = sum(1 for c in plan.comments if c.thread == hot and c.parent is not None)
     polls = [o for phase in phases for o in phase.outcomes if o.kind == "poll"]
     every = [o for phase in phases for o in phase.outcomes]
-    worst = percentile([o.latency * 1000 for o in polls], 0.99)
+    worst = report.percentile([o.latency * 1000 for o in polls], 0.99)
     errors = [o for o in every if o.problem]
-    late = percentile([o.late for o in every], 0.99)
+    late = report.percentile([o.late for o in every], 0.99)
     before, after, acknowledged = counted
     warmup_errors = sum(phase.warmup_errors for phase in phases)
     lines = [
@@ -224,10 +224,12 @@ def document(args: argparse.Namespace, plan: corpus.Plan, phases: list[Phase], s
         f"got (`Accept-Encoding: gzip`), spread evenly: {args.readers / args.interval:.0f} "
         f"polls a second. *busy*: {args.posts:g} comments a second posted to it meanwhile "
         f"(a third of them replies); *quiet*: no posts, every reader holding the current tag. "
-        f"Each phase {args.warmup:g} s of uncounted warm-up, then {args.seconds:g} s (busy) "
-        f"and {args.quiet_seconds:g} s (quiet) measured. Requests leave on schedule over "
-        f"{args.connections} keep-alive connections (`bench/open_loop.py`); latency runs from "
-        "the moment a request was due to its answer's last byte.", "",
+        f"Requests leave on schedule over up to {args.connections} keep-alive connections, "
+        "or (*new connections*) each over a connection of its own, as nginx's plain "
+        "`proxy_pass` opens them (`bench/open_loop.py`); latency runs from the moment a "
+        f"request was due to its answer's last byte. Each phase {args.warmup:g} s of uncounted "
+        f"warm-up, then {args.seconds:g} s (busy) and {args.quiet_seconds:g} s (quiet) "
+        "measured.", "",
         "| phase | request | count | per s | p50 ms | p95 ms | p99 ms | max ms | errors | "
         "304s | server CPU |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
@@ -236,15 +238,21 @@ def document(args: argparse.Namespace, plan: corpus.Plan, phases: list[Phase], s
         lines += rows(phase, cores)
     lines += [
         "",
+        f"*304s*: while {args.posts:g} comments a second are posted, a reader's tag is "
+        f"{args.interval:g} s old and the thread has changed since, so a busy poll gets the new "
+        "document, from its worker's cache (built once per post and worker); with no posts "
+        "every poll is a 304. *server CPU*: its share of the machine's cores, and in cores.", "",
         f"- target, polls' p99 under {TARGET_P99_MS} ms: "
         f"**{'met' if worst < TARGET_P99_MS else 'missed'}** ({report.number(worst)} ms over "
-        f"both phases); errors: **{len(errors)}** ({warmup_errors} more in the warm-ups)"
+        f"all phases); errors: **{len(errors)}** ({warmup_errors} more in the warm-ups)"
         + "".join(f"; {o.kind} {o.problem}" for o in errors[:5]),
         f"- server CPU: utime + stime of `kommentar serve`'s processes (arbiter, "
         f"{args.workers} workers x {args.threads} threads, outbox deliverer) over the measured "
         f"window, as a share of the machine's {cores} cores; the load generator itself used "
         + ", ".join(f"{phase.client_cpu / phase.seconds / cores:.1%} ({phase.name})"
                     for phase in phases),
+        "- connections opened: " + ", ".join(f"{phase.opened:,} ({phase.name})"
+                                               for phase in phases),
         f"- the load generator sent its requests late by {report.number(late * 1000)} ms at the "
         "99th percentile (its own lag, counted in the latencies above)",
         f"- the latest-comments document: {size[0]:,} bytes, {size[1]:,} gzipped",
@@ -260,7 +268,7 @@ def document(args: argparse.Namespace, plan: corpus.Plan, phases: list[Phase], s
 
 
 def main() -> int:
-    """Seed, serve, run both phases, report; exit 1 on errors or a missed target."""
+    """Seed, serve, run the phases, report; exit 1 on errors or a missed target."""
     args = parse()
     idle_load = os.getloadavg()[0]
     plan = corpus.build([*corpus.small_sizes(), (HOT, args.comments)])
@@ -278,11 +286,13 @@ def main() -> int:
                 plain = answer.read()
             size = (len(plain), len(gzip.compress(plain, 9)))
             phases = []
-            for name, seconds, posts in (("busy", args.seconds, args.posts),
-                                         ("quiet", args.quiet_seconds, 0)):
+            for name, seconds, posts, fresh in (
+                    ("busy", args.seconds, args.posts, False),
+                    ("quiet", args.quiet_seconds, 0, False),
+                    ("busy, new connections", args.seconds, args.posts, True)):
                 print(f"{name}: {args.warmup:g} + {seconds:g} s ...", flush=True)
                 readers.everyone_current(base)
-                phases.append(asyncio.run(readers.phase(name, seconds, posts, pids)))
+                phases.append(asyncio.run(readers.phase(name, seconds, posts, fresh, pids)))
             after = readers.everyone_current(base)
     text = document(args, plan, phases, size, (before, after, readers.posted),
                     (idle_load, os.getloadavg()[0]))
@@ -294,7 +304,7 @@ def main() -> int:
     polls = [o.latency for p in phases for o in p.outcomes if o.kind == "poll"]
     failed = any(o.problem for p in phases for o in p.outcomes) or \
         any(p.warmup_errors for p in phases) or after - before != readers.posted
-    return 1 if failed or percentile(polls, 0.99) * 1000 >= TARGET_P99_MS else 0
+    return 1 if failed or report.percentile(polls, 0.99) * 1000 >= TARGET_P99_MS else 0
 
 
 if __name__ == "__main__":

@@ -9,10 +9,11 @@ connection or a busy server counts too (a closed loop would leave that out: "coo
 omission").
 
 Requests go over a small pool of keep-alive connections, as a proxy in front of the
-server would hold them (5,000 readers do not each keep a connection open between polls
-30 seconds apart). A connection idle for longer than ``IDLE`` is closed rather than
-reused: gunicorn closes its side after 2 s, and a request sent just as it does would fail
-for a reason no reader would meet behind a proxy. Standard library only.
+server can hold them (5,000 readers do not each keep a connection open between polls 30
+seconds apart), or each over a connection of its own, as nginx's plain ``proxy_pass``
+opens them. A kept connection idle for longer than ``IDLE`` is closed rather than reused:
+gunicorn closes its side after 2 s, and a request sent just as it does would fail for a
+reason no reader would meet behind a proxy. Standard library only.
 """
 
 from __future__ import annotations
@@ -64,11 +65,14 @@ class _Connection:
 
 
 class Pool:
-    """At most ``size`` keep-alive connections to one HTTP/1.1 server; the most recently
-    used is lent first, so a steady load keeps a few connections warm."""
+    """At most ``size`` connections to one HTTP/1.1 server. Kept alive (``fresh`` False),
+    the most recently used is lent first, so a steady load keeps a few connections warm;
+    ``fresh``, every request opens its own and asks the server to close it, as nginx's
+    ``proxy_pass`` does unless its upstream is given ``keepalive``."""
 
-    def __init__(self, host: str, port: int, size: int):
-        self.host, self.port = host, port
+    def __init__(self, host: str, port: int, size: int, fresh: bool = False):
+        self.host, self.port, self.fresh = host, port, fresh
+        self.opened = 0
         self._free: list[_Connection] = []
         self._slots = asyncio.Semaphore(size)
 
@@ -85,13 +89,16 @@ class Pool:
                     candidate.close()
             if connection is None:
                 connection = _Connection(*await asyncio.open_connection(self.host, self.port))
+                self.opened += 1
+            if self.fresh:
+                headers = {**headers, "Connection": "close"}
             try:
                 answer = await _exchange(connection, self.host, self.port, method, path,
                                          headers, body)
             except BaseException:
                 connection.close()
                 raise
-            if answer.headers.get("connection", "").lower() == "close":
+            if self.fresh or answer.headers.get("connection", "").lower() == "close":
                 connection.close()
             else:
                 connection.rested = time.monotonic()
