@@ -17,7 +17,9 @@ request, as nginx's plain ``proxy_pass`` (the README's example) reaches the serv
 starts with a short warm-up that is not counted. The server is Kommentar as
 ``run.py`` serves it: ``kommentar serve`` with 2 workers x 4 threads on SQLite, no access
 log. Its CPU share is read from ``/proc/<pid>/stat`` (utime + stime of the gunicorn
-arbiter, its workers and the outbox deliverer) over each measured window.
+arbiter, its workers and the outbox deliverer) over each measured window, and so is what
+every other process on the machine used meanwhile, which skews the latencies when it is
+more than a little. The report is ``hot_report.py``'s.
 
     make bench-hot                                    # about 4 minutes
     .venv/bin/python bench/hot_thread.py --quick      # about a minute; prints, writes nothing
@@ -36,7 +38,6 @@ import sys
 import tempfile
 import time
 import urllib.request
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from urllib.parse import quote, urlsplit
@@ -46,25 +47,9 @@ import report
 import scenarios
 import seed
 import servers
-from open_loop import Outcome, Pool, timed
-from servers import cpu_seconds, processes_of
-
-HOT = "/thread-hot"
-TARGET_P99_MS = 50
-
-
-@dataclass
-class Phase:
-    """What one phase measured: its outcomes after the warm-up, its length, and the CPU
-    seconds the server's processes and this load generator used meanwhile."""
-
-    name: str
-    outcomes: list[Outcome]
-    seconds: float
-    server_cpu: float
-    client_cpu: float
-    warmup_errors: int
-    opened: int  # connections
+from hot_report import HOT, TARGET_P99_MS, Phase, document
+from open_loop import Pool, timed
+from servers import cpu_seconds, machine_busy, processes_of
 
 
 def parse() -> argparse.Namespace:
@@ -130,7 +115,7 @@ class Readers:
         tasks, cpu = [], None
         for due, kind, n in schedule:
             if cpu is None and due >= measured:
-                cpu = (cpu_seconds(pids), time.process_time())
+                cpu = (cpu_seconds(pids), time.process_time(), machine_busy())
             if (delay := due - time.monotonic()) > 0:
                 await asyncio.sleep(delay)
             work = self._poll(pool, n) if kind == "poll" else self._post(pool, n)
@@ -138,10 +123,12 @@ class Readers:
         if (delay := end - time.monotonic()) > 0:
             await asyncio.sleep(delay)
         server, client = cpu_seconds(pids) - cpu[0], time.process_time() - cpu[1]
+        others = machine_busy() - cpu[2] - server - client
         outcomes = await asyncio.gather(*tasks)
         pool.close()
         return Phase(name, [o for o in outcomes if o.due >= measured], seconds, server, client,
-                     sum(1 for o in outcomes if o.due < measured and o.problem), pool.opened)
+                     sum(1 for o in outcomes if o.due < measured and o.problem), pool.opened,
+                     max(0.0, others))
 
     async def _poll(self, pool: Pool, reader: int):
         headers = {"Accept-Encoding": "gzip", "Origin": corpus.ORIGIN}
@@ -178,93 +165,6 @@ class Readers:
             if answer.headers.get("Content-Encoding") == "gzip":
                 body = gzip.decompress(body)
         return json.loads(body)["thread"]["count"]
-
-
-# --- the report --------------------------------------------------------------------------------
-
-def rows(phase: Phase, cores: int) -> list[str]:
-    """The phase's lines of the table: one per kind of request."""
-    lines = []
-    for kind in ("poll", "post"):
-        found = [o for o in phase.outcomes if o.kind == kind]
-        if not found:
-            continue
-        ms = [o.latency * 1000 for o in found]
-        errors = sum(o.problem is not None for o in found)
-        unchanged = sum(o.status == 304 for o in found)
-        share = f"{unchanged / len(found):.1%}" if kind == "poll" else "–"
-        cpu = (f"{phase.server_cpu / phase.seconds / cores:.1%} "
-               f"({phase.server_cpu / phase.seconds:.2f} cores)") if kind == "poll" else ""
-        lines.append(f"| {phase.name if kind == 'poll' else ''} | {kind} | {len(found):,} | "
-                     f"{report.number(len(found) / phase.seconds)} | "
-                     + " | ".join(report.number(report.percentile(ms, q))
-                                  for q in (0.5, 0.95, 0.99))
-                     + f" | {report.number(max(ms))} | {errors} | {share} | {cpu} |")
-    return lines
-
-
-def document(args: argparse.Namespace, plan: corpus.Plan, phases: list[Phase], size: tuple,
-             counted: tuple[int, int, int], loads: tuple[float, float]) -> str:
-    """The report, in Markdown."""
-    cores = os.cpu_count() or 1
-    hot = plan.pages.index(HOT)
-    replies = sum(1 for c in plan.comments if c.thread == hot and c.parent is not None)
-    polls = [o for phase in phases for o in phase.outcomes if o.kind == "poll"]
-    every = [o for phase in phases for o in phase.outcomes]
-    worst = report.percentile([o.latency * 1000 for o in polls], 0.99)
-    errors = [o for o in every if o.problem]
-    late = report.percentile([o.late for o in every], 0.99)
-    before, after, acknowledged = counted
-    warmup_errors = sum(phase.warmup_errors for phase in phases)
-    lines = [
-        f"# The hot thread (make bench-hot), {date.today().isoformat()}", "",
-        f"One thread of {args.comments} comments ({replies} of them replies) among "
-        f"{len(plan.pages):,} threads; {args.readers:,} readers each polling "
-        f"`GET /api/threads/latest` for it every {args.interval:g} s with the ETag they last "
-        f"got (`Accept-Encoding: gzip`), spread evenly: {args.readers / args.interval:.0f} "
-        f"polls a second. *busy*: {args.posts:g} comments a second posted to it meanwhile "
-        f"(a third of them replies); *quiet*: no posts, every reader holding the current tag. "
-        f"Requests leave on schedule over up to {args.connections} keep-alive connections, "
-        "or (*new connections*) each over a connection of its own, as nginx's plain "
-        "`proxy_pass` opens them (`bench/open_loop.py`); latency runs from the moment a "
-        f"request was due to its answer's last byte. Each phase {args.warmup:g} s of uncounted "
-        f"warm-up, then {args.seconds:g} s (busy) and {args.quiet_seconds:g} s (quiet) "
-        "measured.", "",
-        "| phase | request | count | per s | p50 ms | p95 ms | p99 ms | max ms | errors | "
-        "304s | server CPU |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
-    ]
-    for phase in phases:
-        lines += rows(phase, cores)
-    lines += [
-        "",
-        f"*304s*: while {args.posts:g} comments a second are posted, a reader's tag is "
-        f"{args.interval:g} s old and the thread has changed since, so a busy poll gets the new "
-        "document, from its worker's cache (built once per post and worker); with no posts "
-        "every poll is a 304. *server CPU*: its share of the machine's cores, and in cores.", "",
-        f"- target, polls' p99 under {TARGET_P99_MS} ms: "
-        f"**{'met' if worst < TARGET_P99_MS else 'missed'}** ({report.number(worst)} ms over "
-        f"all phases); errors: **{len(errors)}** ({warmup_errors} more in the warm-ups)"
-        + "".join(f"; {o.kind} {o.problem}" for o in errors[:5]),
-        f"- server CPU: utime + stime of `kommentar serve`'s processes (arbiter, "
-        f"{args.workers} workers x {args.threads} threads, outbox deliverer) over the measured "
-        f"window, as a share of the machine's {cores} cores; the load generator itself used "
-        + ", ".join(f"{phase.client_cpu / phase.seconds / cores:.1%} ({phase.name})"
-                    for phase in phases),
-        "- connections opened: " + ", ".join(f"{phase.opened:,} ({phase.name})"
-                                               for phase in phases),
-        f"- the load generator sent its requests late by {report.number(late * 1000)} ms at the "
-        "99th percentile (its own lag, counted in the latencies above)",
-        f"- the latest-comments document: {size[0]:,} bytes, {size[1]:,} gzipped",
-        f"- the thread's count went from {before:,} to {after:,} with {acknowledged:,} posts "
-        "acknowledged (warm-ups included): "
-        + ("every one is in it" if after - before == acknowledged else "**SOME ARE MISSING**"),
-        f"- machine: {report.machine()}; load average {loads[0]:.2f} before the run and "
-        f"{loads[1]:.2f} at its end (other work on the machine skews every figure); "
-        f"SQLite {__import__('sqlite3').sqlite_version}",
-        f"- command: `{report.command()}`",
-    ]
-    return "\n".join(lines) + "\n"
 
 
 def main() -> int:

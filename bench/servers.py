@@ -104,6 +104,14 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_busy() -> float:
+    """CPU seconds every process on the machine has used so far, all cores together: what
+    ``/proc/stat`` counts as neither idle nor waiting for I/O."""
+    user, nice, system, idle, iowait, *rest = map(int, Path("/proc/stat").read_text()
+                                                  .split("\n", 1)[0].split()[1:])
+    return (user + nice + system + sum(rest[:3])) / os.sysconf("SC_CLK_TCK")  # irq, softirq, steal
+
+
 def _stop(process: subprocess.Popen) -> None:
     for sig, grace in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
         try:
