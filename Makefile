@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTANCE := instance
 CONFIG := $(INSTANCE)/kommentar.toml
 
-.PHONY: run test test-python test-widget lint build check-embed bench bench-import bench-quick bench-moderation bench-webhooks bench-mail fuzz clean
+.PHONY: run test test-python test-widget lint build check-embed bench bench-import bench-quick bench-moderation bench-webhooks bench-mail bench-hot fuzz clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -82,8 +82,8 @@ fuzz: $(BIN)/.installed
 	$(BIN)/python tests/fuzz/live.py --max-examples 50
 
 ## bench: Kommentar against Isso 0.14 and a bare-Flask ceiling over HTTP with wrk, the mixed
-## load, a 1,000,000-comment database (SQLite, PostgreSQL if reachable), then the moderation
-## and webhook benchmarks; about half an hour. The table goes to bench/results/latest.md and <date>.md
+## load, a 1,000,000-comment database (SQLite, PostgreSQL if reachable), then the moderation,
+## webhook, mail, import and hot-thread benchmarks; about half an hour. The table goes to bench/results/latest.md and <date>.md
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/browser.py --self-contained --output bench/results/browser.md
@@ -92,6 +92,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/mail.py
 	$(BIN)/python bench/imports.py
 	$(BIN)/python bench/import_isso.py
+	$(BIN)/python bench/hot_thread.py
 
 ## bench-import: importing a 1,000,000-post Disqus export, and a 40,000-post one beside Isso;
 ## then Isso databases of 20,000 and 80,000 comments (rate, and how peak memory grows)
@@ -114,6 +115,11 @@ bench-webhooks: $(BIN)/.installed
 ## bench-mail: posts with mail off, and with moderator letters queued only or sent meanwhile
 bench-mail: $(BIN)/.installed
 	$(BIN)/python bench/mail.py
+
+## bench-hot: 5,000 readers polling one 500-comment thread every 30 s while 2 comments a second
+## are posted to it; latencies, 304s and the server's CPU (bench/results/hot-thread-<date>.md)
+bench-hot: $(BIN)/.installed
+	$(BIN)/python bench/hot_thread.py
 
 clean:
 	rm -rf $(VENV) node_modules $(INSTANCE) .pytest_cache .ruff_cache

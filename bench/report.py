@@ -7,6 +7,7 @@ to ``bench/results/`` (``<date>.md`` and ``latest.md``). A ``--quick`` run write
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import shlex
@@ -79,6 +80,12 @@ def number(value: float) -> str:
     if value >= 100:
         return f"{value:,.0f}"
     return f"{value:.1f}" if value >= 10 else f"{value:.2g}" if value < 1 else f"{value:.2f}"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank percentile of ``values`` (not empty): ``share`` 0.99 for the 99th."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
 
 
 def times(ratio: float) -> str:

@@ -4,7 +4,8 @@ Every server listens on 127.0.0.1 on a free port, in a process group of its own,
 stopped with its workers when its ``with`` block ends, on errors and Ctrl-C too. Each
 gets its own HOME, so their gunicorn control sockets (``~/.gunicorn``) never collide.
 Isso 0.14.0 lives in a virtual environment of its own, made on first use; wrk is the
-Debian package, installed when missing and running as root.
+Debian package, installed when missing and running as root. A server's processes are
+found by the config file on their command line, and their CPU time read from ``/proc``.
 """
 
 from __future__ import annotations
@@ -74,6 +75,41 @@ def _wait(process: subprocess.Popen, url: str, log: Path) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer within two minutes; see {log}")
+
+
+def processes_of(config: Path) -> list[int]:
+    """The pids whose command line names ``config``: ``kommentar serve``'s arbiter, its
+    forked workers and its outbox deliverer."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                arguments = Path(f"/proc/{entry}/cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue  # ended meanwhile
+            if str(config).encode() in arguments:
+                found.append(int(entry))
+    return found
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU time the processes have used so far (utime + stime)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # fields 14 and 15 of proc(5)
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def machine_busy() -> float:
+    """CPU seconds every process on the machine has used so far, all cores together: what
+    ``/proc/stat`` counts as neither idle nor waiting for I/O."""
+    user, nice, system, idle, iowait, *rest = map(int, Path("/proc/stat").read_text()
+                                                  .split("\n", 1)[0].split()[1:])
+    return (user + nice + system + sum(rest[:3])) / os.sysconf("SC_CLK_TCK")  # irq, softirq, steal
 
 
 def _stop(process: subprocess.Popen) -> None:

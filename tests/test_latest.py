@@ -179,6 +179,9 @@ def test_the_latest_and_the_pages_of_a_thread_are_cached_apart(api):
     assert [comment["id"] for comment in api.thread(limit=1)["comments"]] == posted[:1]
     assert ids(latest_of(api)) == posted[::-1]
     assert [comment["id"] for comment in api.thread(limit=1)["comments"]] == posted[:1]
+    # A page asked for in a "latest" order is refused, never served the cached document.
+    response = api.get("/api/threads", url=POST, sort="latest", limit=str(latest.LIMIT))
+    assert response.status_code == 400 and response.json["error"]["code"] == "invalid_sort"
 
 
 @pytest.mark.parametrize("query, status, code", [

@@ -40,8 +40,10 @@ def latest(cache: DocumentCache, key: str, url: str) -> Encoded:
     newest first (see ``latest``), which readers keeping the thread open poll: cached like
     ``thread``, so an unchanged thread costs a poll one query, the thread's row."""
     found = threads.find(key)
-    # Beside the thread's pages in the cache: no page's sort is "latest".
-    listing = (found.id if found else None, "latest", latest_comments.LIMIT, None)
+    # Named apart from the pages, whose names begin with the thread's id: a page's sort is
+    # looked up in the cache before it is checked, so (id, "latest", 50, None) would hand
+    # this document to GET /api/threads?sort=latest&limit=50.
+    listing = ("latest", found.id if found else None, latest_comments.LIMIT)
     document = cache.get(listing, found.version) if found else None
     if document is None:
         document = Encoded.of(_json({
