@@ -3,8 +3,8 @@
  * often (polling.js) and offered in a bar, never pushed under the reader's eyes; the
  * reader's visit is remembered, so the next one marks what is new since; a permalink
  * (#kommentar-ID) lands on its comment whatever page of the thread holds it; the thread's
- * feed is linked under it. A chunk
- * (embed/live.js), loaded after the first render, which never waits for it.
+ * feed is linked under it. A chunk (embed/live.js), loaded after the first render, which
+ * never waits for it.
  */
 
 import { button, h } from "./dom.js";
@@ -100,9 +100,9 @@ export function goLive({ api, store, server, options, view, guard }) {
     /** Show the bar with how many wait; told to screen readers when that changes. */
     function offer() {
       for (const id of waiting.keys()) if (state.comment(id)) waiting.delete(id); // the reader's own
-      const words = say("arrived", { n: waiting.size });
-      bar.hidden = !waiting.size;
-      if (waiting.size && bar.textContent != words) live.textContent = bar.textContent = words;
+      const words = waiting.size ? say("arrived", { n: waiting.size }) : "";
+      bar.hidden = !words;
+      if (bar.textContent != words) live.textContent = bar.textContent = words;
     }
 
     /**

@@ -47,7 +47,8 @@ export function createThreadState(sort) {
   /** @type {Array<(change: Change) => void>} */
   const listeners = [];
   const thread = { count: 0, locked: false, next: /** @type {string | null} */ (null), sort };
-  /** @type {Set<number>} comments that arrived while the reader read: added here and then added */
+  /** @type {Set<number>} comments that arrived while the reader read: the live chunk puts one
+   * here, then adds it to the thread */
   const arrived = new Set();
   let since = Infinity; // when the reader last saw the thread (ms); Infinity: never
   let reader = {

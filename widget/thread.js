@@ -156,7 +156,10 @@ export async function mountThread(host, options, reader, translating) {
       if (change.kind == "reader") drawCompose();
     }
     const fresh = state.freshCount();
-    heading.replaceChildren(t("comments", { n: state.thread.count }), fresh ? h("span", { class: "fresh" }, t("fresh", { n: fresh })) : "");
+    heading.replaceChildren(
+      t("comments", { n: state.thread.count }),
+      fresh ? h("span", { class: "fresh" }, t("fresh", { n: fresh })) : "",
+    );
   }
 
   /** The comment form with the account line, for the reader and the thread as they are now. */
