@@ -11,6 +11,7 @@ import { createWrites } from "./api.js";
 import { changeToken } from "./permissions.js";
 import { fetchMine, fetchPage } from "./reading.js";
 import { keepEditToken } from "./storage.js";
+import { createUpdates } from "./updates.js";
 
 /** @typedef {import("./api.js").Api} Api */
 /** @typedef {import("./api.js").Mine} Mine */
@@ -39,6 +40,7 @@ import { keepEditToken } from "./storage.js";
  */
 export function createActions({ api, store, state, options }, config) {
   const writes = createWrites(api);
+  const updates = createUpdates(state);
   const where = { url: options.url, id: options.id };
   /** @param {number} id */
   const shown = (id) => /** @type {Shown} */ (state.comment(id));
@@ -92,14 +94,14 @@ export function createActions({ api, store, state, options }, config) {
       const value = mine == direction ? 0 : direction;
       // Shown at once; the server's totals replace it, or the old ones come back.
       const change = (/** @type {number} */ side) => +(value == side) - +(mine == side);
-      state.setVotes(id, { up: up + change(1), down: down + change(-1), mine: value });
+      updates.setVotes(id, { up: up + change(1), down: down + change(-1), mine: value });
       try {
         const signedIn = store.get("token");
         const result = await writes.vote(id, value, signedIn || store.get("voter") || null);
         if (result.voter_token && !signedIn) store.set("voter", result.voter_token);
-        state.setVotes(id, result);
+        updates.setVotes(id, result);
       } catch (failure) {
-        state.setVotes(id, { up, down, mine });
+        updates.setVotes(id, { up, down, mine });
         throw failure;
       }
     },
@@ -110,12 +112,12 @@ export function createActions({ api, store, state, options }, config) {
     },
 
     async edit(/** @type {number} */ id, /** @type {string} */ text) {
-      state.replaceComment(await writes.edit(id, text, tokenFor(id)));
+      updates.replaceComment(await writes.edit(id, text, tokenFor(id)));
     },
 
     async remove(/** @type {number} */ id) {
       await writes.remove(id, tokenFor(id));
-      state.removeComment(id);
+      updates.removeComment(id);
     },
 
     /**
@@ -127,15 +129,15 @@ export function createActions({ api, store, state, options }, config) {
       const signedIn = store.get("token");
       const result = await writes.report(id, report, signedIn || store.get("voter") || null);
       if (result.voter_token && !signedIn) store.set("voter", result.voter_token);
-      state.setReports(id, reportsWith(id));
-      if (result.held) state.removeComment(id);
+      updates.setReports(id, reportsWith(id));
+      if (result.held) updates.removeComment(id);
       return result;
     },
 
     /** Withdraw the reader's report of comment `id`. */
     async withdrawReport(/** @type {number} */ id) {
       await writes.withdrawReport(id, store.get("token") || store.get("voter") || null);
-      state.setReports(id, reportsWith(id, false));
+      updates.setReports(id, reportsWith(id, false));
     },
 
     /** The HTML `text` would be published as on this page, rendered and sanitised by the server. */

@@ -3,15 +3,16 @@
  * reader with their votes, and what the reader is writing. Views read it and never change
  * it; they call its updates, and every update tells the listeners what changed so the view
  * of that part is drawn again. Comments are frozen: an update replaces one, never edits it.
- * Pure (no DOM), so it is tested in node. Comments new to the reader (since their last
- * visit, or arrived while they read) are marked: `fresh(id)`.
+ * The updates of comments already shown (an edit, a vote, a delete, a report) are in
+ * updates.js, which only the actions chunk carries. Comments new to the reader (since their
+ * last visit, or arrived while they read) are marked: `fresh(id)`. Pure (no DOM), so it is
+ * tested in node.
  */
 
 /** @typedef {import("./types.js").Comment} Comment */
 /** @typedef {import("./types.js").Sort} Sort */
 /** @typedef {import("./types.js").ThreadPage} ThreadPage */
 /** @typedef {import("./types.js").User} User */
-/** @typedef {{up: number, down: number, mine: number}} Votes */
 
 /**
  * A comment as the state keeps it: its replies are found with `replies(id)`.
@@ -151,38 +152,27 @@ export function createThreadState(sort) {
 
     addComment,
 
-    /** A comment as the server has it after an edit; its replies stay. */
-    replaceComment(/** @type {Comment} */ comment) {
-      const { replies, ...own } = comment;
-      if (!comments.has(comment.id)) return;
-      comments.set(comment.id, Object.freeze(own));
-      tell({ kind: "comment", id: comment.id });
+    /**
+     * What the updates of comments already shown (updates.js: an edit, a vote, a delete, a
+     * report) work on. They are in the actions chunk, so a first render does not carry them;
+     * nothing else may touch these.
+     */
+    parts: {
+      comments,
+      children,
+      drop,
+      tell,
+      tellAround,
+      setCount,
+      /** @param {typeof reader} next */
+      setReader: (next) => void (reader = next),
     },
 
-    /** New vote totals for a comment, and the reader's own vote on it. */
-    setVotes(/** @type {number} */ id, /** @type {Votes} */ { up, down, mine }) {
-      const comment = comments.get(id);
-      if (!comment) return;
-      comments.set(id, Object.freeze({ ...comment, up, down }));
-      reader = { ...reader, votes: { ...reader.votes, [id]: mine } };
-      tell({ kind: "comment", id });
-    },
 
-    /** A deleted comment: a placeholder while it has replies shown, else gone. */
-    removeComment(/** @type {number} */ id) {
-      const comment = comments.get(id);
-      if (!comment) return;
-      const parent = comment.parent || 0;
-      if ((children.get(id) || []).length) {
-        comments.set(id, Object.freeze({ ...comment, deleted: true, html: "", text: undefined }));
-        tell({ kind: "comment", id });
-      } else {
-        drop(id);
-        children.set(parent, (children.get(parent) || []).filter((other) => other != id));
-        tellAround(parent);
-      }
-      setCount(thread.count - 1);
-    },
+
+
+
+
 
     /** Someone else reads now: signed in as `me` (null: signed out), with their votes and reports. */
     setReader(
@@ -194,11 +184,7 @@ export function createThreadState(sort) {
       tell({ kind: "reader" });
     },
 
-    /** The comments the reader reported, now that they reported comment `id` or withdrew that. */
-    setReports(/** @type {number} */ id, /** @type {readonly number[]} */ reports) {
-      reader = { ...reader, reports };
-      tell({ kind: "comment", id });
-    },
+
 
     /**
      * Keep what the reader has written so far, so it outlives redrawing. A reply or edit

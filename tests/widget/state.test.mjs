@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import { createThreadState } from "../../widget/state.js";
+import { createUpdates } from "../../widget/updates.js";
 
 let nextId = 1;
 const comment = (fields = {}) => ({
@@ -31,7 +32,7 @@ function shown(comments, sort = "oldest", count = comments.length) {
   state.showPage(page(comments, count));
   const changes = [];
   state.listen((change) => changes.push(change));
-  return { state, changes };
+  return { state, changes, updates: createUpdates(state) };
 }
 
 describe("showing pages", () => {
@@ -80,10 +81,10 @@ describe("updates replace, never change", () => {
 
   test("votes replace the comment and the reader's votes, and redraw only it", () => {
     const kept = comment();
-    const { state, changes } = shown([kept]);
+    const { state, changes, updates } = shown([kept]);
     const before = state.comment(kept.id);
     const votesBefore = state.reader().votes;
-    state.setVotes(kept.id, { up: 1, down: 0, mine: 1 });
+    updates.setVotes(kept.id, { up: 1, down: 0, mine: 1 });
     assert.equal(state.comment(kept.id).up, 1);
     assert.equal(before.up, 0, "the old object is untouched");
     assert.deepEqual(votesBefore, {});
@@ -95,8 +96,8 @@ describe("updates replace, never change", () => {
     const top = comment();
     const reply = comment({ parent: top.id });
     top.replies = [reply];
-    const { state } = shown([top]);
-    state.replaceComment({ ...top, html: "<p>Edited</p>", edited: "2026-11-26T10:00:00Z", replies: [] });
+    const { state, updates } = shown([top]);
+    updates.replaceComment({ ...top, html: "<p>Edited</p>", edited: "2026-11-26T10:00:00Z", replies: [] });
     assert.equal(state.comment(top.id).html, "<p>Edited</p>");
     assert.deepEqual(state.replies(top.id), [reply.id]);
   });
@@ -132,11 +133,11 @@ describe("adding and removing", () => {
     const top = comment();
     const reply = comment({ parent: top.id });
     top.replies = [reply];
-    const { state } = shown([top], "oldest", 2);
-    state.removeComment(top.id);
+    const { state, updates } = shown([top], "oldest", 2);
+    updates.removeComment(top.id);
     assert.equal(state.comment(top.id).deleted, true);
     assert.equal(state.comment(top.id).html, "");
-    state.removeComment(reply.id);
+    updates.removeComment(reply.id);
     assert.deepEqual(state.replies(top.id), []);
     assert.equal(state.comment(reply.id), undefined);
     assert.equal(state.thread.count, 0);
@@ -160,11 +161,11 @@ describe("drafts and readers", () => {
 
   test("a new reader comes with their reports; a report redraws only its comment", () => {
     const [first, second] = [comment(), comment()];
-    const { state, changes } = shown([first, second]);
+    const { state, changes, updates } = shown([first, second]);
     state.setReader(null, {}, [first.id]);
     assert.deepEqual(state.reader().reports, [first.id]);
     const before = state.reader();
-    state.setReports(second.id, [first.id, second.id]);
+    updates.setReports(second.id, [first.id, second.id]);
     assert.deepEqual(state.reader().reports, [first.id, second.id]);
     assert.deepEqual(before.reports, [first.id]); // replaced, not changed
     assert.deepEqual(changes, [{ kind: "reader" }, { kind: "comment", id: second.id }]);
