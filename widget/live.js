@@ -20,6 +20,7 @@ import { adoptStyles } from "./styles.js";
 const WORDS = typeof KOMMENTAR_WORDS == "object" ? KOMMENTAR_WORDS : {};
 
 const SEEN_KEPT = 200; // threads whose last visit is remembered; the longest ago are forgotten
+const LATEST = 50; // comments in an answer of /api/threads/latest
 
 /**
  * Keep the thread `view` draws current, as described above.
@@ -71,6 +72,7 @@ export function goLive({ api, store, server, options, view, guard }) {
     let known = null;
     /** @type {Map<number, Comment>} arrived and not shown yet, by id */
     const waiting = new Map();
+    let more = false; // more arrived than one answer holds: showing them is loading the thread again
     let tag = "";
     const bar = button({ class: "primary live", part: "live", hidden: true, onclick: show });
     list.before(bar);
@@ -86,6 +88,7 @@ export function goLive({ api, store, server, options, view, guard }) {
         remember(comments);
         return;
       }
+      more ||= comments.length >= LATEST && !comments.some((comment) => known?.has(comment.id));
       // Oldest first, so that a reply to a comment that arrived too finds its parent.
       for (const comment of comments.reverse()) {
         if (known.has(comment.id)) continue;
@@ -100,7 +103,7 @@ export function goLive({ api, store, server, options, view, guard }) {
     /** Show the bar with how many wait; told to screen readers when that changes. */
     function offer() {
       for (const id of waiting.keys()) if (state.comment(id)) waiting.delete(id); // the reader's own
-      const words = waiting.size ? say("arrived", { n: waiting.size }) : "";
+      const words = waiting.size ? say(more ? "more" : "arrived", { n: waiting.size }) : "";
       bar.hidden = !words;
       if (bar.textContent != words) live.textContent = bar.textContent = words;
     }
@@ -113,6 +116,7 @@ export function goLive({ api, store, server, options, view, guard }) {
       const arrived = [...waiting.values()]; // oldest first, as they were found
       waiting.clear();
       offer();
+      if (more) return showAll(arrived);
       const anchor = [...root.querySelectorAll("article[id]")].find((seen) => seen.getBoundingClientRect().bottom > 0);
       const top = anchor?.getBoundingClientRect().top || 0;
       arriving = true;
@@ -126,6 +130,15 @@ export function goLive({ api, store, server, options, view, guard }) {
       for (const element of shown) element?.classList.add("flash");
       live.textContent = say("shown", { n: arrived.length });
       shown.find(Boolean)?.focus({ preventScroll: true });
+      remember(arrived);
+    }
+
+    /** Too many arrived to be put in place: the thread from its first page, with them marked. */
+    async function showAll(/** @type {Comment[]} */ arrived) {
+      more = false;
+      for (const comment of arrived) state.arrived.add(comment.id);
+      await guard(() => view.act.changeSort(state.thread.sort));
+      view.heading.focus();
       remember(arrived);
     }
   }

@@ -5,6 +5,7 @@ that follow; the thread's feed linked. Time is Playwright's clock: no test waits
 
 from __future__ import annotations
 
+import re
 import time
 import urllib.request
 
@@ -91,6 +92,22 @@ def test_the_bar_counts_replies_and_shows_them_under_their_parents(blog, page):
     bar(page).click()
     expect(article(page, anna).locator(".replies article")).to_have_count(2)
     expect(page.locator("[part=new]")).to_have_count(2)
+
+
+def test_more_new_comments_than_one_asking_holds_show_the_thread_again(blog, page):
+    site, seed = blog()
+    seed.comment("blog-post.html", "The one before the rush.", name="Anna")
+    open_live(page, site)
+    for i in range(51):
+        seed.comment("blog-post.html", f"Rush {i}.", name=f"Reader {i}")
+    tick(page, 30)
+    expect(bar(page)).to_have_text("50+ new comments")  # the latest 50 are all it was told
+    bar(page).click()
+    expect(page.locator("[part=count]")).to_have_text(re.compile(r"^Comments \(52\)"))
+    expect(page.locator(".list > article")).to_have_count(20)  # the first page, in order
+    expect(page.locator(".list > article").first).to_contain_text("The one before the rush.")
+    expect(page.locator("[part=count]")).to_be_focused()
+    expect(page.locator(".list > article:last-child [part=new]")).to_have_text("New")
 
 
 def test_new_comments_leave_an_open_draft_alone(blog, page):
