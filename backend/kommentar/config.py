@@ -18,7 +18,7 @@ from typing import Any
 
 from limits import parse_many
 
-from . import webhooks
+from . import providers, webhooks
 from .errors import KommentarError
 from .mail import address
 from .urls import normalise_origin, normalise_url
@@ -250,6 +250,9 @@ SETTINGS: tuple[Setting, ...] = (
             "sender of every mail, e.g. Kommentar <comments@blog.example>; required with mail"),
     Setting("notify_moderators", "pending", _choice("none", "pending", "all"),
             "mail admins with a verified address: none, pending (held comments) or all"),
+    Setting("auth_providers", {}, providers.parse,
+            "sign-in providers: [auth.providers.NAME] tables of client_id, client_secret and "
+            "issuer or kind (github, google, gitlab); checked, the sign-in itself is not built"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -326,6 +329,12 @@ def _read_toml(path: str) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {error.strerror}") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"config file {path} is not valid TOML: {error}") from None
+    if "auth" in data:  # [auth.providers.NAME] tables are the auth_providers setting
+        auth = data.pop("auth")
+        if not isinstance(auth, dict) or set(auth) - {"providers"}:
+            raise ConfigError(f"config file {path}: [auth] holds only [auth.providers.NAME] "
+                              "tables")
+        data["auth_providers"] = auth.get("providers", {})
     unknown = sorted(set(data) - set(BY_NAME))
     if unknown:
         raise ConfigError(f"config file {path}: unknown settings {', '.join(unknown)}")
