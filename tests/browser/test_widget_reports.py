@@ -40,6 +40,16 @@ def tab_to(page, part: str, presses: int = 30) -> None:
     pytest.fail(f"Tab never reached [part={part}]")
 
 
+def report(page, comment: dict, reason: str, note: str | None = None) -> None:
+    """Report ``comment`` through its dialog as a reader does: open it, choose the reason
+    (its label), write the note if any, send."""
+    report_button(page, comment).click()
+    dialog(page).get_by_label(reason).check()
+    if note is not None:
+        dialog(page).get_by_label("Note for the moderators").fill(note)
+    dialog(page).get_by_role("button", name="Send report").click()
+
+
 def report_button(page, comment: dict):
     return article(page, comment).locator(":scope > .self [part=report]")
 
@@ -159,9 +169,7 @@ def test_a_reader_withdraws_their_report(blog, page):
     site, seed = blog()
     comment = seed.comment("blog-post.html", "Strong words, but fair ones.", name="Bo")
     open_page(page, site, count=1)
-    report_button(page, comment).click()
-    dialog(page).get_by_label("Off topic").check()
-    dialog(page).get_by_role("button", name="Send report").click()
+    report(page, comment, "Off topic")
     expect(report_button(page, comment)).to_have_text("Reported")
     report_button(page, comment).click()
     expect(dialog(page).get_by_role("heading")).to_have_text("You reported this comment")
@@ -186,19 +194,14 @@ def test_a_comment_the_reports_hold_leaves_the_thread_at_once(blog, page):
     answered = seed.comment("blog-post.html", "Flour is a scam.", name="Crank")
     seed.comment("blog-post.html", "It is not.", name="Anna", parent=answered["id"])
     heading = open_page(page, site, count=4)
-    report_button(page, alone).click()
-    dialog(page).get_by_label("Spam or advertising").check()
-    dialog(page).get_by_role("button", name="Send report").click()
+    report(page, alone, "Spam or advertising")
     expect(article(page, alone)).to_have_count(0)
     expect(heading).to_have_text("Comments (3)")
     expect(page.get_by_role("status")).to_have_text(
         "Thank you. The comment is hidden until a moderator has looked at it.")
     expect(heading).to_be_focused()  # where the comment was is gone; the count is next
     # One with a reply leaves a placeholder that keeps the reply's place, as the server does.
-    report_button(page, answered).click()
-    dialog(page).get_by_label("Something else").check()
-    dialog(page).get_by_label("Note for the moderators").fill("Spreads nonsense on purpose.")
-    dialog(page).get_by_role("button", name="Send report").click()
+    report(page, answered, "Something else", "Spreads nonsense on purpose.")
     expect(article(page, answered).locator(":scope > .self")).to_have_text(
         "This comment was deleted.")
     expect(article(page, answered).locator(".replies [part=body]")).to_have_text("It is not.")
@@ -215,9 +218,7 @@ def test_a_failed_report_is_told_under_its_comment(blog, page):
     gone = seed.comment("blog-post.html", "Soon deleted by its author.", name="Ann")
     open_page(page, site, count=1)
     seed.call("DELETE", f"/api/comments/{gone['id']}", token=gone["edit_token"])
-    report_button(page, gone).click()
-    dialog(page).get_by_label("Spam or advertising").check()
-    dialog(page).get_by_role("button", name="Send report").click()
+    report(page, gone, "Spam or advertising")
     expect(article(page, gone).locator(":scope > .self > [part=error]")).to_have_text(
         "That comment is gone.")
     expect(report_button(page, gone)).to_have_text("Report")
@@ -229,9 +230,7 @@ def test_too_many_reports_are_told_with_the_wait(blog, page):
     second = seed.comment("blog-post.html", "Spam two.", name="Bot")
     open_page(page, site, count=2)
     for comment in (first, second):
-        report_button(page, comment).click()
-        dialog(page).get_by_label("Spam or advertising").check()
-        dialog(page).get_by_role("button", name="Send report").click()
+        report(page, comment, "Spam or advertising")
     expect(report_button(page, first)).to_have_text("Reported")
     expect(article(page, second).locator(":scope > .self > [part=error]")).to_have_text(
         re.compile(r"^Too many requests, try again in \d+ seconds\.$"))
@@ -460,9 +459,7 @@ def test_the_report_dialog_is_accessible_and_readable(blog, page, screenshots, s
                         "https://scales.example/deal for 70% off today only!!!", name="DealsBot")
     page.emulate_media(color_scheme=scheme)
     open_page(page, site, example, count=2)
-    report_button(page, spam).click()
-    dialog(page).get_by_label("Something else").check()
-    dialog(page).get_by_role("button", name="Send report").click()  # the error shows too
+    report(page, spam, "Something else")  # the error shows too
     expect(dialog(page).locator("[part=error]")).to_be_visible()
     dialog(page).get_by_label("Spam or advertising").check()
     assert serious(page) == []
