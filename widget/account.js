@@ -1,12 +1,15 @@
 /**
  * The account forms, a chunk loaded when a reader first asks to log in, create an account
  * or see their address (embed/account.js): username and password, e-mail when registering;
- * "Forgot your password?" and the address, when the site sends mail. Their words, the
- * `account` section of every i18n/<lang>.json, are built into this chunk.
+ * "Forgot your password?" and the address, when the site sends mail. And, loaded as soon as
+ * the account line is drawn on a site that has them, signing in with providers and linking
+ * them (providers.js). Their words, the `account` section of every i18n/<lang>.json, are
+ * built into this chunk.
  */
 
 import { createWrites } from "./api.js";
 import { button, errorLine, h } from "./dom.js";
+import { offerProviders, signInMethods } from "./providers.js";
 
 /** @typedef {import("./api.js").Api} Api */
 /** @typedef {import("./api.js").Session} Session */
@@ -17,9 +20,11 @@ import { button, errorLine, h } from "./dom.js";
  * @typedef {object} Account
  * @property {Translator} tr
  * @property {Api} api
- * @property {boolean} mail        the server sends mail
  * @property {string | undefined} token the signed-in reader's session token
+ * @property {import("./types.js").User | null} me  the signed-in reader
+ * @property {import("./types.js").SiteConfig} config
  * @property {(session: Session) => void} signIn
+ * @property {(part: string) => void} open  show another of this chunk's parts in the account line
  */
 
 /** The words of these forms by language (the build's). */
@@ -43,6 +48,16 @@ const field = (/** @type {string} */ label, /** @type {Record<string, any>} */ a
 const filled = (/** @type {HTMLFormElement} */ form) =>
   /** @type {Record<string, string>} */ (Object.fromEntries([...new FormData(form)].filter(([, value]) => value)));
 
+/**
+ * The providers' buttons (signed out) or "Sign-in methods" (signed in) in the account line.
+ * @param {Account} account
+ * @param {HTMLElement} panel  the account line
+ */
+export const providers = (account, panel) => offerProviders(account, panel, wordsFor(account));
+
+/** @param {Account} account */
+export const methodsForm = (account) => signInMethods(account, wordsFor(account));
+
 /** @param {Account} account */
 export const loginForm = (account) => accountForm(account, false);
 
@@ -56,7 +71,7 @@ export const registerForm = (account) => accountForm(account, true);
  * @returns {Promise<HTMLFormElement>}
  */
 async function accountForm(account, creating) {
-  const { tr, api, mail, signIn } = account;
+  const { tr, api, config, signIn } = account;
   const { t } = tr;
   const say = wordsFor(account);
   const error = errorLine();
@@ -76,7 +91,7 @@ async function accountForm(account, creating) {
       "div",
       { class: "row" },
       h("button", { type: "submit", class: "primary", part: "submit" }, creating ? say("registerTitle") : t("login")),
-      mail && !creating && button({ class: "link", part: "forgot", onclick: forgot }, say("forgot")),
+      config.mail && !creating && button({ class: "link", part: "forgot", onclick: forgot }, say("forgot")),
     ),
   );
   return form;

@@ -150,5 +150,13 @@ export function createWrites({ call }) {
     passwordReset: (body) => call("POST", "auth/password-reset", body),
     /** @param {{email: string, lang: string}} body @param {string | undefined} token @returns {Promise<{user: User}>} */
     changeAddress: (body, token) => call("PATCH", "auth/me", body, token),
+    /**
+     * A ticket (good for minutes) to link provider `name` to the signed-in account: the sign-in
+     * at the provider carries it.
+     * @param {string} name @param {string | undefined} token @returns {Promise<{ticket: string}>}
+     */
+    linkTicket: (name, token) => call("POST", "auth/me/providers/" + name, {}, token),
+    /** @param {string} name @param {string | undefined} token @returns {Promise<{user: User}>} */
+    unlink: (name, token) => call("DELETE", "auth/me/providers/" + name, null, token),
   };
 }

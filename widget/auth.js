@@ -1,7 +1,8 @@
 /**
  * Accounts in the widget: the "log in or create an account" prompt, and the signed-in line
  * with the reader's address (when the site sends mail) and sign-out. The forms themselves
- * are a chunk (account.js), loaded on the first click.
+ * are a chunk (account.js), loaded on the first click; so are the buttons of the site's
+ * sign-in providers (providers.js), loaded as soon as the line is drawn.
  */
 
 import { button, errorLine, h } from "./dom.js";
@@ -22,6 +23,10 @@ export function authPanel({ tr, me, config, token, api, loadPart, switchReader }
   const { t } = tr;
   const panel = h("div", { class: "auth" });
   const { anonymous, mail } = config;
+  /** What the account chunk's parts are drawn with (account.js). */
+  const account = { tr, api, config, me, token, signIn: switchReader, open };
+  // The providers' buttons come with the chunk: nothing of a provider's is fetched before a click.
+  if (config.providers?.length) open("providers");
   if (me) {
     panel.append(
       h(
@@ -34,6 +39,8 @@ export function authPanel({ tr, me, config, token, api, loadPart, switchReader }
     );
     return panel;
   }
+  // A site with only providers has no username and password to offer.
+  if (config.local_accounts == false) return panel;
   const login = button({ class: "link", part: "login", onclick: () => open("loginForm") }, t("login"));
   const register = button({ class: "link", part: "register", onclick: () => open("registerForm") }, t("register"));
   const places = { login: "{login}", register: "{register}" };
@@ -47,12 +54,12 @@ export function authPanel({ tr, me, config, token, api, loadPart, switchReader }
   );
   return panel;
 
-  /** Show one of the account forms under the line, loading the forms first. */
+  /** Show one of the account forms (or the providers' part) under the line, loading them first. */
   async function open(/** @type {string} */ form) {
     let shown;
     try {
       const forms = await loadPart("account");
-      shown = await forms[form]({ tr, api, mail, me, token, signIn: switchReader });
+      shown = await forms[form](account, panel);
     } catch (failure) {
       // The forms could not be fetched: say so where they would be; a click tries again.
       shown = errorLine();
@@ -60,6 +67,6 @@ export function authPanel({ tr, me, config, token, api, loadPart, switchReader }
     }
     panel.querySelector("form, .err")?.remove();
     panel.append(shown);
-    /** @type {HTMLElement | null} */ (shown.querySelector("input"))?.focus();
+    /** @type {HTMLElement | null} */ (shown.querySelector("input,[autofocus]"))?.focus();
   }
 }

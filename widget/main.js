@@ -10,6 +10,7 @@ import { hasChunk, loadChunk } from "./chunks.js";
 import { chooseTranslator } from "./i18n.js";
 import english from "./i18n/en.json";
 import { languageCandidates, readOptions } from "./options.js";
+import { landedAnswer } from "./signin.js";
 import { openStore } from "./storage.js";
 import { mountThread } from "./thread.js";
 
@@ -29,6 +30,14 @@ function start(script) {
   const api = createApi(server);
   const page = { href: location.href, title: document.title };
   const loadPart = (/** @type {string} */ name) => loadChunk(server, name);
+  // Back from signing in at a provider in this tab: the answer leaves the address at once (no
+  // bookmark, shared link or history entry keeps the token) for the reader's store. A fresh
+  // navigation has no history state to keep.
+  const landed = landedAnswer(location.hash);
+  if (landed) {
+    history.replaceState(null, "", location.pathname + location.search);
+    openStore(server).set(...landed);
+  }
   /** The reader's language; other than English, its catalog is a chunk fetched meanwhile. */
   const translator = (/** @type {string | null} */ lang) =>
     chooseTranslator(

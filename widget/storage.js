@@ -1,7 +1,8 @@
 /**
  * What the widget remembers for a reader, per comment server, in localStorage:
  * the session token, the anonymous voter token, edit tokens with their expiry,
- * the name last used, the chosen sort order and when the reader last saw each thread.
+ * the name last used, the chosen sort order and when the reader last saw each thread;
+ * and why a sign-in that came back to the page failed, until it is told.
  * Never cookies.
  */
 
@@ -9,6 +10,7 @@
  * @typedef {object} Remembered
  * @property {string} [token]    session token of a signed-in reader
  * @property {string} [voter]    anonymous voter token
+ * @property {string} [error]    why a sign-in at a provider that came back to the page failed, until told
  * @property {string} [name]     name given when commenting without an account
  * @property {string} [sort]
  * @property {Record<string, {token: string, expires: number}>} [edits]  by comment id

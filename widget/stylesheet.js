@@ -2,8 +2,8 @@
  * The widget's stylesheets, scoped to its shadow root. Themes are sets of custom properties:
  * a page restyles the widget by setting `--kommentar-*` on the container, or its parts
  * through `::part()`. STYLESHEET is part of embed.js, and styles.js adopts it;
- * ACTIONS_STYLESHEET and LIVE_STYLESHEET are in the actions and live chunks, which add
- * them when they load.
+ * ACTIONS_STYLESHEET, LIVE_STYLESHEET and ACCOUNT_STYLESHEET are in the actions, live and
+ * account chunks, which add them when they load.
  */
 
 /** Colours of the dark theme, used for data-theme="dark" and for "auto" in a dark OS. */
@@ -112,4 +112,14 @@ export const LIVE_STYLESHEET = `
 @keyframes kflash{from{background:var(--kh);box-shadow:0 0 0 .5em var(--kh)}}
 @media(prefers-reduced-motion:reduce){.flash>.self{animation:none}}
 .start{margin:.8em 0}
+`;
+
+/** What only the account chunk draws: the providers' buttons, the reader's sign-in methods. */
+export const ACCOUNT_STYLESHEET = `
+.providers{margin:.6em 0}
+.providers p{margin:0 0 .5em}
+[part=provider]{border:1px solid var(--ki);font-weight:600;padding:.45em .9em}
+.methods ul{list-style:none;margin:0;padding:0;display:grid;gap:.3em}
+.methods li{display:flex;flex-wrap:wrap;gap:.3em .8em;align-items:baseline}
+.methods p{margin:0}
 `;

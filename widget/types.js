@@ -18,7 +18,11 @@
  * @property {boolean} mail           the server sends mail: reply notifications, address
  *                                    verification, password resets
  * @property {boolean} reports        readers may report comments to the moderators
+ * @property {Provider[]} [providers] where readers may sign in besides a password, in the site's order
+ * @property {boolean} [local_accounts] false: no usernames and passwords, only providers
  */
+
+/** @typedef {{name: string, label: string}} Provider  a sign-in provider: its name in addresses, its label on buttons */
 
 /**
  * @typedef {object} Author
@@ -55,7 +59,17 @@
 
 /** @typedef {{thread: ThreadInfo, comments: Comment[], next: string | null}} ThreadPage */
 
-/** @typedef {{id: number, username: string, created: string, email?: string | null, email_verified?: string | null}} User  the owner's own has its address */
+/**
+ * A signed-in reader, as the server tells them about themselves.
+ * @typedef {object} User
+ * @property {number} id
+ * @property {string} username
+ * @property {string} created
+ * @property {string | null} [email]           only the owner's own
+ * @property {string | null} [email_verified]
+ * @property {Provider[]} [providers]         the providers linked to the account
+ * @property {boolean} [password]             whether the account has a password to log in with
+ */
 
 /**
  * What one thread on the page is configured with (data attributes over defaults).

@@ -1,0 +1,219 @@
+/**
+ * Signing in with the site's providers (GitHub, Google, any OpenID Connect provider), in the
+ * account chunk: a "Log in with …" button per provider under the account line, and for a
+ * signed-in reader their sign-in methods, to link another provider or unlink one. A sign-in
+ * happens at the server, in a popup opened in the click (a blocker allows only that) that
+ * posts its answer back; where the popup is blocked, in this tab, which comes back with the
+ * answer in its fragment (signin.js, picked up by embed.js). Nothing of a provider's is
+ * fetched before its button is pressed.
+ */
+
+import { createWrites } from "./api.js";
+import { button, errorLine, h } from "./dom.js";
+import { popupAnswer, startAddress } from "./signin.js";
+import { openStore } from "./storage.js";
+import { ACCOUNT_STYLESHEET } from "./stylesheet.js";
+import { adoptStyles } from "./styles.js";
+
+/** @typedef {import("./account.js").Account} Account */
+/** @typedef {import("./types.js").Provider} Provider */
+/** @typedef {import("./types.js").User} User */
+/** @typedef {(key: string, vars?: Record<string, string>) => string} Say  the account chunk's words */
+
+// The server: this chunk is its embed/account.js.
+const SERVER = new URL("../", import.meta.url).href;
+const POPUP = "kommentar-signin"; // one window: a second click reuses it
+const POPUP_FEATURES = "popup,width=520,height=680";
+
+/** The shadow roots that have this chunk's styles. */
+const styled = new WeakSet();
+
+/** Stop waiting for the popup of the sign-in before; a new one replaces it. */
+let stopWaiting = () => {};
+
+/**
+ * The providers' part of the account line: signed out, a button per provider (with the
+ * prompt to log in, where there are no passwords to offer it); signed in, "Sign-in methods"
+ * beside "Sign out". Either way, why a sign-in that came back to the page failed (main.js
+ * keeps it in the reader's store).
+ * @param {Account} account
+ * @param {HTMLElement} panel  the account line's
+ * @param {Say} say
+ * @returns {Promise<HTMLElement>}
+ */
+export async function offerProviders(account, panel, say) {
+  const { tr, config, me } = account;
+  const root = panel.getRootNode();
+  if (root instanceof ShadowRoot && !styled.has(root)) {
+    styled.add(root);
+    adoptStyles(root, ACCOUNT_STYLESHEET);
+  }
+  const error = errorLine();
+  // Told by the first account line drawn, then forgotten.
+  const store = openStore(SERVER);
+  const failure = store.get("error");
+  if (failure) {
+    store.set("error", undefined);
+    error.textContent = await tr.error({ code: failure });
+  }
+  if (me) {
+    const methods = button({ class: "link", part: "methods", onclick: () => account.open("methodsForm") }, say("methods"));
+    panel.querySelector("[part=logout]")?.before(methods);
+    return error;
+  }
+  const prompt =
+    config.local_accounts == false &&
+    h("p", { class: config.anonymous ? "note" : "" }, say(config.anonymous ? "orProvider" : "providerRequired"));
+  const buttons = (config.providers || []).map((provider) =>
+    button(
+      { part: "provider", "data-provider": provider.name, onclick: () => signIn(account, provider.name, error) },
+      say("with", { label: provider.label }),
+    ),
+  );
+  return h("div", { class: "providers" }, prompt, h("div", { class: "row" }, ...buttons), error);
+}
+
+/**
+ * The signed-in reader's ways in: their password and linked providers, each provider with
+ * "Unlink" unless it is the last way in, and "Link …" for every other provider the site has.
+ * @param {Account} account
+ * @param {Say} say
+ * @returns {Promise<HTMLFormElement>}
+ */
+export async function signInMethods(account, say) {
+  const { api, token } = account;
+  const { user } = await api.me(token || "");
+  return methodsOf(account, say, user, "");
+}
+
+/**
+ * The sign-in methods form for `user`, with `news` (what just changed) in its status line.
+ * @param {Account} account
+ * @param {Say} say
+ * @param {User} user
+ * @param {string} news
+ * @returns {HTMLFormElement}
+ */
+function methodsOf(account, say, user, news) {
+  const { tr, api, token, config } = account;
+  const linked = user.providers || [];
+  const lastWayIn = !user.password && linked.length == 1;
+  const error = errorLine();
+  const others = (config.providers || []).filter(({ name }) => !linked.some((mine) => mine.name == name));
+  const form = h(
+    "form",
+    { part: "form", class: "methods", onsubmit: (/** @type {Event} */ event) => event.preventDefault() },
+    h("p", { id: "methods-title" }, say("methodsTitle")),
+    h(
+      "ul",
+      { "aria-labelledby": "methods-title" },
+      user.password && h("li", {}, say("password")),
+      ...linked.map(({ name, label }) =>
+        h(
+          "li",
+          {},
+          label,
+          lastWayIn
+            ? h("span", { class: "note" }, say("lastWayIn"))
+            : button(
+                { class: "link", part: "unlink", "aria-label": say("unlinkLabel", { label }), onclick: () => unlink(name, label) },
+                say("unlink"),
+              ),
+        ),
+      ),
+    ),
+    others.length > 0 &&
+      h(
+        "div",
+        { class: "row" },
+        ...others.map(({ name, label }) =>
+          button(
+            { part: "provider", "data-provider": name, onclick: () => link(account, name, error) },
+            say("link", { label }),
+          ),
+        ),
+      ),
+    error,
+    h("p", { class: "note", role: "status" }, news),
+    h("div", { class: "row" }, button({ class: "link", onclick: () => form.remove() }, say("close"))),
+  );
+  form.querySelector("button")?.setAttribute("autofocus", "");
+  return form;
+
+  /** Unlink provider `name`, then show the methods left, the focus on linking it again. */
+  async function unlink(/** @type {string} */ name, /** @type {string} */ label) {
+    error.textContent = "";
+    try {
+      const { user: now } = await createWrites(api).unlink(name, token);
+      const fresh = methodsOf(account, say, now, say("unlinked", { label }));
+      form.replaceWith(fresh);
+      /** @type {HTMLElement | null} */ (fresh.querySelector(`[data-provider="${name}"]`))?.focus();
+    } catch (failure) {
+      error.textContent = await tr.error(failure);
+    }
+  }
+}
+
+/**
+ * Sign in at provider `name`: in a popup opened now, in the click, or in this tab when a
+ * blocker refused it. Failures are told in `error`.
+ * @param {Account} account
+ * @param {string} name
+ * @param {HTMLElement} error
+ */
+function signIn(account, name, error) {
+  error.textContent = "";
+  const popup = window.open(startAddress(SERVER, name, location, "popup"), POPUP, POPUP_FEATURES);
+  signInAt(account, name, error, popup);
+}
+
+/**
+ * Link provider `name` to the signed-in account: the popup opens in the click, empty, and
+ * goes to the provider once the server has given a ticket for the link.
+ * @param {Account} account
+ * @param {string} name
+ * @param {HTMLElement} error
+ */
+async function link(account, name, error) {
+  const { tr, api, token } = account;
+  error.textContent = "";
+  const popup = window.open("", POPUP, POPUP_FEATURES);
+  try {
+    const { ticket } = await createWrites(api).linkTicket(name, token);
+    signInAt(account, name, error, popup, ticket);
+  } catch (failure) {
+    popup?.close();
+    error.textContent = await tr.error(failure);
+  }
+}
+
+/**
+ * Go on with a sign-in (a link, with `ticket`) at provider `name` in `popup`, waiting for
+ * its answer; without a popup, in this tab.
+ * @param {Account} account
+ * @param {string} name
+ * @param {HTMLElement} error
+ * @param {Window | null} popup
+ * @param {string} [ticket]
+ */
+function signInAt(account, name, error, popup, ticket) {
+  const { tr, api } = account;
+  if (!popup) {
+    location.assign(startAddress(SERVER, name, location, "redirect", ticket));
+    return;
+  }
+  if (ticket) popup.location.replace(startAddress(SERVER, name, location, "popup", ticket));
+  popup.focus();
+  stopWaiting();
+  // A reader who closes the popup has said no: nothing is told, and nothing more can come
+  // from a closed window, so the listener waits harmlessly until the next sign-in.
+  const listen = async (/** @type {MessageEvent} */ event) => {
+    const answer = popupAnswer(event, SERVER, popup);
+    if (!answer) return;
+    stopWaiting();
+    if ("token" in answer) account.signIn(answer);
+    else error.textContent = await tr.error(answer);
+  };
+  addEventListener("message", listen);
+  stopWaiting = () => removeEventListener("message", listen);
+}
