@@ -119,7 +119,9 @@ export const ACCOUNT_STYLESHEET = `
 .providers{margin:.6em 0}
 .providers p{margin:0 0 .5em}
 [part=provider]{border:1px solid var(--ki);font-weight:600;padding:.45em .9em}
+.methods{padding:.8em 1em;border:1px solid var(--kl);border-radius:8px}
+.methods p{margin:0}
+.methods>p:first-child{font-weight:600}
 .methods ul{list-style:none;margin:0;padding:0;display:grid;gap:.3em}
 .methods li{display:flex;flex-wrap:wrap;gap:.3em .8em;align-items:baseline}
-.methods p{margin:0}
 `;
