@@ -65,7 +65,7 @@ export function authPanel({ tr, me, config, token, api, loadPart, switchReader }
       shown = errorLine();
       shown.textContent = await tr.error(failure);
     }
-    panel.querySelector("form, .err")?.remove();
+    panel.querySelector("form, :scope>.err")?.remove(); // not the providers' own error line
     panel.append(shown);
     /** @type {HTMLElement | null} */ (shown.querySelector("input,[autofocus]"))?.focus();
   }

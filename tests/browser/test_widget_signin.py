@@ -112,8 +112,12 @@ def test_refusing_at_the_provider_is_told_in_the_account_line(signin_site, oidc_
     page.get_by_role("button", name="Deny").click()
 
     page.wait_for_url(f"{site.url}/blog-post.html*")
-    expect(page.locator(".compose .auth [part=error]")).to_have_text("You cancelled signing in.")
+    error = page.locator(".compose .providers [part=error]")
+    expect(error).to_have_text("You cancelled signing in.")
     assert page.evaluate("location.hash") == ""
+    page.locator(".compose [part=login]").click()  # another way in: the reason stays in view
+    expect(page.locator(".compose [part=form]")).to_be_visible()
+    expect(error).to_have_text("You cancelled signing in.")
     page.reload()  # told once
     expect(page.locator(".compose [part=provider]")).to_be_visible()
     expect(page.locator(".compose [part=error]")).to_have_count(1)
