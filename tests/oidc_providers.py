@@ -147,6 +147,10 @@ class RealProvider:
                 self.process.kill()
                 self.process.wait()
 
+    def settings(self, client_id: str = "kommentar", client_secret: str = "secret") -> dict:
+        """A provider's table for Kommentar's ``auth_providers`` (any client is welcome)."""
+        return {"issuer": self.issuer, "client_id": client_id, "client_secret": client_secret}
+
     def set_user(self, sub: str, claims: dict) -> None:
         """Make (or replace) the person ``sub`` with these claims. Standard claims (name,
         email, ...) come back for the scopes that cover them, others (GitHub's ``id``,
@@ -207,6 +211,12 @@ class GitHubStandIn(_InProcessServer):
         return {"authorize_url": self.provider.authorize_url,
                 "token_url": self.provider.token_url,
                 "userinfo_url": self.userinfo_url, "emails_url": self.emails_url}
+
+    def settings(self, client_id: str = "kommentar", client_secret: str = "secret") -> dict:
+        """A provider's table for Kommentar's ``auth_providers``: kind github, at these
+        endpoints."""
+        return {"kind": "github", "client_id": client_id, "client_secret": client_secret,
+                **self.endpoints()}
 
     def routes(self, app: flask.Flask) -> None:
         app.add_url_rule("/user", "user", lambda: self._answer(self._user))
@@ -301,6 +311,12 @@ class ForgedProvider(_InProcessServer):
     @property
     def issuer(self) -> str:
         return self.url
+
+    def settings(self) -> dict:
+        """A provider's table for Kommentar's ``auth_providers``: its issuer and its one
+        client."""
+        return {"issuer": self.issuer, "client_id": self.client_id,
+                "client_secret": self.client_secret}
 
     def next_token(self, **tampering) -> None:
         """Make the next ID token wrong as ``Tampering(**tampering)`` says; the one after is
