@@ -31,6 +31,7 @@ from support import (
     app_settings,
     command_env,
     command_settings,
+    missing,
     postgres_admin,
 )
 
@@ -527,3 +528,46 @@ def shared_sites(tmp_path_factory):
     sites = SharedSites(tmp_path_factory.mktemp("sites"))
     yield sites
     sites.close()
+
+
+# --- sign-in providers: real OAuth 2 / OpenID Connect servers (tests/oidc_providers.py) -------
+
+def _sign_in_providers():
+    """tests/oidc_providers.py, or a skip (a failure in CI) when its packages are missing."""
+    import importlib.util
+
+    for package in ("oidc_provider_mock", "joserfc", "httpx"):
+        if importlib.util.find_spec(package) is None:
+            missing(f"{package} is not installed (pip install -e '.[test]')")
+    import oidc_providers
+
+    return oidc_providers
+
+
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """oidc-provider-mock, a real OpenID Connect provider, in a process on 127.0.0.1 for the
+    whole run (``RealProvider``); tests share it, so each signs in with a ``sub`` of its own."""
+    providers = _sign_in_providers()
+    log = tmp_path_factory.mktemp("oidc-provider") / "provider.log"
+    provider = providers.RealProvider(free_port(), log).start()
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def github_api(oidc_provider):
+    """GitHub's ``/user`` and ``/user/emails`` for the people of ``oidc_provider``
+    (``GitHubStandIn``); ``github_api.endpoints()`` is a GitHub provider's four URLs."""
+    stand_in = _sign_in_providers().GitHubStandIn(oidc_provider).start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def forged_provider():
+    """An OpenID Connect provider whose next ID token the test may spoil
+    (``ForgedProvider``: ``forged_provider.next_token(aud="other")``)."""
+    forged = _sign_in_providers().ForgedProvider().start()
+    yield forged
+    forged.stop()
