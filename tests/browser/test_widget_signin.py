@@ -21,12 +21,11 @@ LABEL = "Test ID"
 OTHER_LABEL = "Other ID"
 
 
-def providers(issuer: str, *names: str) -> str:
+def providers(provider, *names: str) -> str:
     """KOMMENTAR_AUTH_PROVIDERS for providers of these names (with their labels), all at
-    ``issuer``: two names at one issuer are two providers to the server."""
+    ``provider``: two names at one issuer are two providers to the server."""
     labels = {"testid": LABEL, "otherid": OTHER_LABEL}
-    return json.dumps({name: {"issuer": issuer, "client_id": f"kommentar-{name}",
-                              "client_secret": "not a secret", "label": labels[name]}
+    return json.dumps({name: {**provider.settings(f"kommentar-{name}"), "label": labels[name]}
                        for name in names})
 
 
@@ -37,7 +36,7 @@ def signin_site(blog, oidc_provider, context):
     context.route(re.compile(r"https://cdn\.jsdelivr\.net/.*"), lambda route: route.abort())
 
     def make(names=("testid",), **settings):
-        return blog(auth_providers=providers(oidc_provider.issuer, *names), **settings)
+        return blog(auth_providers=providers(oidc_provider, *names), **settings)
     return make
 
 
