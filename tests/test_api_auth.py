@@ -50,7 +50,8 @@ def test_register_returns_a_session_token_and_the_account(api):
     assert body["user"]["username"] == "Alice"
     assert body["user"]["email"] == "alice@example.org"
     assert body["user"]["role"] == "user"
-    assert set(body["user"]) == {"id", "username", "created", "email", "email_verified", "role"}
+    assert set(body["user"]) == {"id", "username", "created", "email", "email_verified", "role",
+                                 "password", "providers"}
     assert body["user"]["email_verified"] is None  # mail is off: nothing verifies it
     assert me(api, body["token"]).json["user"]["id"] == body["user"]["id"]
 

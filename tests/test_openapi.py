@@ -245,8 +245,9 @@ def test_served_document_is_this_file(api):
 def test_every_route_is_documented_and_every_documented_route_is_served(app):
     served = set()
     for rule in app.url_map.iter_rules():
-        if rule.rule.startswith(("/admin", "/mail/")):  # HTML pages (moderators', mail
-            continue                                      # links') are not the API
+        # HTML pages (moderators', mail links', sign-in's) are not the API
+        if rule.rule.startswith(("/admin", "/mail/", "/auth/")):
+            continue
         template = re.sub(r"<(?:[^:<>]+:)?(\w+)>",
                           lambda match: "{" + PATH_PARAMETERS.get(match[1], match[1]) + "}",
                           rule.rule)
@@ -1126,7 +1127,8 @@ def test_site_config_is_documented(site_api, changes):
     assert config.pop("form_token").startswith("f.")
     assert config == {"anonymous": True, "voting": "anyone", "account_edit": True,
                       "moderation": "none", "max_length": 10_000, "edit_window": 900,
-                      "mail": False, "reports": True, **changes}
+                      "mail": False, "reports": True, "local_accounts": True, "providers": [],
+                      **changes}
 
 
 def test_site_config_with_mail_on_is_documented(site_api):

@@ -25,7 +25,7 @@ def database_url(tmp_path):
 
 def test_every_route_is_documented(app):
     documented = set(re.findall(r"`(?:GET|POST|PATCH|DELETE) (/[^` ?]*)", README))
-    documented = {re.sub(r"\bID\b", "<id>", path) for path in documented}
+    documented = {re.sub(r"\b(?:ID|NAME)\b", "<id>", path) for path in documented}
     for rule in app.url_map.iter_rules():
         if rule.endpoint.endswith("static") or "<path:" in rule.rule:
             continue  # style sheets, and the admin's catch-all that sends strays to sign-in

@@ -31,6 +31,7 @@ from .api.request import client_key
 from .cache import DocumentCache
 from .comments import Policy
 from .links import pages as link_pages
+from .signin import pages as signin_pages
 from .tokens import Signer
 
 
@@ -76,6 +77,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     landing.init_app(app)
     admin.init_app(app)
     link_pages.init_app(app)
+    signin_pages.init_app(app)
     feeds.init_app(app)
     ratelimits.init_app(app, client_key)  # last: it wraps the views the blueprints registered
     return app

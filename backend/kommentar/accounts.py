@@ -140,7 +140,9 @@ def authenticate(username: object, password: object, *, hasher: PasswordHasher) 
     user = None
     if len(password) <= MAX_PASSWORD and len(username) <= 100:
         user = User.get_or_none(User.username_key == username_key(username.strip()))
-    if not password_matches(user.password_hash if user else _dummy_hash(hasher), password):
+    # An account without a password (providers only) costs the same work, and never opens.
+    stored = user.password_hash if user and user.password_hash else _dummy_hash(hasher)
+    if not password_matches(stored, password) or (user and not user.password_hash):
         user = None
     if user is None or len(password) > MAX_PASSWORD:
         raise Unauthorized("Wrong username or password.", code="invalid_credentials")

@@ -54,6 +54,7 @@ class Policy:
     max_length: int = 10_000
     max_depth: int = 12
     report_threshold: int = 3
+    local_accounts: bool = True
     sites: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     defences: Defences = field(default_factory=Defences)
 
@@ -67,6 +68,7 @@ class Policy:
                    voting=config["VOTING"], account_edit=config["ACCOUNT_EDIT"],
                    max_length=config["MAX_LENGTH"], max_depth=config["MAX_DEPTH"],
                    report_threshold=config["REPORT_THRESHOLD"], sites=config["SITES"],
+                   local_accounts=config["LOCAL_ACCOUNTS"],
                    defences=Defences.from_config(config, signer))
 
     def site(self, origin: str | None) -> Policy:

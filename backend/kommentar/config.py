@@ -175,6 +175,8 @@ SETTINGS: tuple[Setting, ...] = (
             "who may vote: anyone (one vote per voter token and IP hash) or accounts"),
     Setting("report_threshold", 3, _int,
             "distinct readers whose reports hold a comment for review at once (0: reports off)"),
+    Setting("local_accounts", True, _bool,
+            "usernames and passwords; false leaves only the sign-in providers"),
     Setting("account_edit", True, _bool,
             "let account holders edit and delete their own comments at any time"),
     # OWASP's first argon2id choice: less memory per log-in than argon2-cffi's 64 MiB default,
@@ -252,12 +254,12 @@ SETTINGS: tuple[Setting, ...] = (
             "mail admins with a verified address: none, pending (held comments) or all"),
     Setting("auth_providers", {}, providers.parse,
             "sign-in providers: [auth.providers.NAME] tables of client_id, client_secret and "
-            "issuer or kind (github, google, gitlab); checked, the sign-in itself is not built"),
+            "issuer or kind (github, google, gitlab), and optional label and scopes"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
 SITE_SETTINGS = ("moderation", "anonymous", "voting", "account_edit", "max_length", "max_depth",
-                 "report_threshold")
+                 "report_threshold", "local_accounts")
 
 
 class ConfigError(Exception):

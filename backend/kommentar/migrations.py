@@ -225,6 +225,32 @@ def _listing_by_time(db: Database) -> None:
         db.execute_sql(statement)
 
 
+def _sign_in(db: Database) -> None:
+    """Version 11: sign-in with providers: the provider identities that open accounts, and
+    the sign-ins under way."""
+    user = _frozen_table(db, "user", {"id": AutoField()})  # only referred to
+    identity = _frozen_table(db, "identity", {
+        "id": AutoField(),
+        "user": ForeignKeyField(user, on_delete="CASCADE", index=True),
+        "provider": CharField(max_length=32),
+        "subject": CharField(max_length=255),
+        "created": DateTimeField(),
+    }, indexes=((("provider", "subject"), True),))
+    attempt = _frozen_table(db, "sign_in_attempt", {
+        "state": CharField(max_length=64, primary_key=True),
+        "browser": CharField(max_length=64),
+        "provider": CharField(max_length=32),
+        "verifier": CharField(max_length=128),
+        "nonce": CharField(max_length=64),
+        "origin": CharField(max_length=2100),
+        "mode": CharField(max_length=10),
+        "return_url": CharField(max_length=2100, null=True),
+        "link_user": ForeignKeyField(user, null=True, on_delete="CASCADE", index=False),
+        "created": DateTimeField(index=True),
+    })
+    db.create_tables([identity, attempt])
+
+
 MIGRATIONS: list[Callable[[Database], None]] = [
     _initial_schema,
     _moderation,
@@ -236,6 +262,7 @@ MIGRATIONS: list[Callable[[Database], None]] = [
     _mail_lookups,
     _reports,
     _listing_by_time,
+    _sign_in,
     # Append new steps here; never edit a step that has shipped, and write every column,
     # table and index out in the step (``_frozen_table`` for a new table), never as today's
     # model field. Use playhouse.migrate's schema migrator for nullable columns and indexes;

@@ -1,5 +1,6 @@
-"""The stored things: accounts, threads, comments, votes and readers' reports, bans and the
-audit log, the outbox of messages to send, and readers' subscriptions to replies by mail.
+"""The stored things: accounts and the provider identities that sign into them, threads,
+comments, votes and readers' reports, bans and the audit log, the outbox of messages to send,
+readers' subscriptions to replies by mail, and sign-ins with providers under way.
 
 Counts that every read needs (a thread's comment count, a comment's up and down
 votes and its rank) are kept on the row itself and recomputed inside the write
@@ -56,7 +57,7 @@ class User(BaseModel):
     id = AutoField()
     username = CharField(max_length=40)
     username_key = CharField(max_length=40, unique=True)  # case-folded, for uniqueness
-    password_hash = CharField(max_length=200)
+    password_hash = CharField(max_length=200)  # "" for an account that signs in only with providers
     email = CharField(max_length=254, null=True)
     role = CharField(max_length=10, default="user")
     session_version = IntegerField(default=0)
@@ -307,5 +308,38 @@ class ThreadMailing(BaseModel):
         indexes = ((("address", "thread"), True),)
 
 
+class Identity(BaseModel):
+    """An account at a sign-in provider that opens a Kommentar account: the provider's name
+    (``[auth.providers.NAME]``) and its stable subject there, never an e-mail address.
+    Added by migrations._sign_in."""
+
+    id = AutoField()
+    user = ForeignKeyField(User, on_delete="CASCADE", index=True)
+    provider = CharField(max_length=32)
+    subject = CharField(max_length=255)
+    created = DateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("provider", "subject"), True),)
+
+
+class SignInAttempt(BaseModel):
+    """A sign-in with a provider under way: made when the reader starts it, deleted when the
+    provider sends them back (so a state works once). Keyed by the SHA-256 of its ``state``;
+    ``browser`` is the SHA-256 of the secret in the starting browser's cookie, so a state
+    carried to another browser is refused. Added by migrations._sign_in."""
+
+    state = CharField(max_length=64, primary_key=True)
+    browser = CharField(max_length=64)
+    provider = CharField(max_length=32)
+    verifier = CharField(max_length=128)  # PKCE code_verifier
+    nonce = CharField(max_length=64)
+    origin = CharField(max_length=2100)  # the page's origin, checked: the only one told
+    mode = CharField(max_length=10)  # popup or redirect
+    return_url = CharField(max_length=2100, null=True)  # where a redirect sign-in ends
+    link_user = ForeignKeyField(User, null=True, on_delete="CASCADE", index=False)
+    created = DateTimeField(default=utcnow, index=True)
+
+
 MODELS = [User, Thread, Comment, Vote, Report, Ban, AuditEntry, OutboxMessage, UsedLink,
-          MailAddress, Subscription, ReplyNotice, ThreadMailing]
+          MailAddress, Subscription, ReplyNotice, ThreadMailing, Identity, SignInAttempt]

@@ -24,6 +24,7 @@ from .models import (
     AuditEntry,
     Ban,
     Comment,
+    Identity,
     OutboxMessage,
     Report,
     Thread,
@@ -40,10 +41,12 @@ ANONYMOUS_NAME = "deleted user"  # what an anonymised comment shows in place of 
 
 @dataclass(frozen=True)
 class Export:
-    """Everything stored about one account: the row, its comments, the votes it cast, the
-    reports it made and the subscriptions to replies to its comments (with their addresses)."""
+    """Everything stored about one account: the row, the provider identities that sign in to
+    it, its comments, the votes it cast, the reports it made and the subscriptions to replies
+    to its comments (with their addresses)."""
 
     user: User
+    identities: list[Identity]
     comments: list[Comment]
     votes: list[Vote]
     reports: list[Report]
@@ -57,7 +60,8 @@ def export(user: User) -> Export:
     votes = list(Vote.select().where(Vote.voter == account_key(user.id)).order_by(Vote.id))
     reports = list(Report.select().where(Report.reporter == account_key(user.id))
                    .order_by(Report.id))
-    return Export(user=user, comments=comments, votes=votes, reports=reports,
+    identities = list(Identity.select().where(Identity.user == user.id).order_by(Identity.id))
+    return Export(user=user, identities=identities, comments=comments, votes=votes, reports=reports,
                   subscriptions=subscriptions.of_account(user))
 
 
@@ -91,13 +95,15 @@ def _remove_comments(user: User) -> None:
 
 
 def delete_account(user: User, password: object, comments: object) -> None:
-    """Delete an account after checking its password, with its votes and reports, and its comments
+    """Delete an account after checking its password (if it has one: the caller checks a
+    provider-only account's recent sign-in), with its votes and reports, and its comments
     either removed (``delete``) or kept without any link to it (``anonymise``); the
     subscriptions of its comments and its verified address go either way."""
     if comments not in CHOICES:
         raise Invalid('Choose "delete" or "anonymise" for the comments.',
                       code="invalid_choice")
-    _check_password(user, password)
+    if user.password_hash:
+        _check_password(user, password)
     with writing() as changes:
         shown = _threads_shown_in(user)
         subscriptions.forget_account(user)

@@ -79,6 +79,8 @@ def export(data) -> dict[str, Any]:
     owner cannot use, kept only for the retention period to fight abuse."""
     return {
         "account": user(data.user, private=True),
+        "sign_in_providers": [{"provider": item.provider, "subject": item.subject,
+                               "linked": timestamp(item.created)} for item in data.identities],
         "comments": [{
             "id": item.id,
             "thread": item.thread.url,

@@ -22,6 +22,7 @@ SESSION = "kommentar.session"
 EDIT = "kommentar.edit"
 VOTER = "kommentar.voter"
 FORM = "kommentar.form"
+PROVIDER_LINK = "kommentar.provider-link"  # starts linking a provider to the signed-in account
 # Links in mail (see ``links``): each purpose its own, so one link never works as another.
 RESET = "kommentar.reset"  # set a new password
 VERIFY = "kommentar.verify"  # verify an account's address
@@ -32,10 +33,11 @@ LINKS = (RESET, VERIFY, CONFIRM, UNSUBSCRIBE, MODERATE)
 
 # A token starts with a letter naming its purpose, so one Authorization header can carry any
 # of them and the server knows which check applies without trying each salt in turn.
-_PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v.", FORM: "f.", RESET: "r.", VERIFY: "a.",
-           CONFIRM: "c.", UNSUBSCRIBE: "u.", MODERATE: "m."}
+_PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v.", FORM: "f.", PROVIDER_LINK: "l.", RESET: "r.",
+           VERIFY: "a.", CONFIRM: "c.", UNSUBSCRIBE: "u.", MODERATE: "m."}
 _EXPIRED = {SESSION: "session_expired", EDIT: "edit_expired", VOTER: "token_expired",
-            FORM: "form_expired", **dict.fromkeys(LINKS, "link_expired")}
+            FORM: "form_expired", PROVIDER_LINK: "sign_in_expired",
+            **dict.fromkeys(LINKS, "link_expired")}
 
 
 def serializer(keys: Sequence[str], salt: str) -> URLSafeTimedSerializer:

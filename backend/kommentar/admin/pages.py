@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app, redirect, render_template, request, url_for
 
-from .. import outbox, reports, review
+from .. import identities, outbox, reports, review
 from ..accounts import account_key
 from ..errors import NotFound
 from ..holds import active_hold, address_key
@@ -147,8 +147,12 @@ def thread(thread_id: int):
 
 @bp.get("/users/<int:user_id>")
 def user(user_id: int):
-    """One account's comments and ban state."""
-    return render_template("admin/user.html", account=_found(User, user_id, "No such account."),
+    """One account's comments and ban state, and how it signs in."""
+    account = _found(User, user_id, "No such account.")
+    configured = current_app.config["AUTH_PROVIDERS"]
+    return render_template("admin/user.html", account=account,
+                           providers=identities.linked(account, configured),
+                           password=identities.has_password(account),
                            hold=active_hold(user_id, None), ban_target=account_key(user_id),
                            listing=_page_of(review.Filter(author=user_id)))
 

@@ -1,28 +1,49 @@
 """Accounts over HTTP: register, log in, log out, who am I, its address, a forgotten
-password, export and delete."""
+password, the sign-in providers linked to it, export and delete."""
 
 from __future__ import annotations
 
 from urllib.parse import quote
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, current_app, jsonify, request
 
-from .. import accounts, addresses, privacy, serialize
-from ..errors import Invalid, Unauthorized
+from .. import accounts, addresses, identities, privacy, serialize, tokens
+from ..cors import site_origin
+from ..errors import Forbidden, Invalid, NotFound, Unauthorized
 from ..ratelimits import limited
 from . import request as req
 
 bp = Blueprint("auth", __name__)
+FRESH_SIGN_IN = 600  # seconds: deleting an account without a password needs a sign-in this recent
+
+
+def account(user) -> dict:
+    """The signed-in reader's own account: with its address, whether it has a password and
+    the providers it signs in with."""
+    providers = current_app.config["AUTH_PROVIDERS"]
+    return {**serialize.user(user, private=True), "password": identities.has_password(user),
+            "providers": [{"name": provider.name, "label": provider.label}
+                          for provider in identities.linked(user, providers)]}
 
 
 def _signed_in(user, status: int = 200):
-    return jsonify(token=req.session_token(user), user=serialize.user(user, private=True)), status
+    return jsonify(token=req.session_token(user), user=account(user)), status
+
+
+def _local_accounts() -> None:
+    """Forbidden local_accounts_off where the calling site signs readers in only with
+    providers."""
+    site = req.policy().site(site_origin(request.headers.get("Origin")))
+    if not site.local_accounts:
+        raise Forbidden("This site signs readers in with providers only.",
+                        code="local_accounts_off")
 
 
 @bp.post("/auth/register")
 @limited("limit_register", key=req.client_key)
 def register():
     """Create an account and sign it in."""
+    _local_accounts()
     data = req.body()
     welcome = addresses.welcome(addresses.language(data.get("lang")), req.client_key())
     user = accounts.register(data.get("username"), data.get("password"), data.get("email"),
@@ -35,6 +56,7 @@ def register():
 @limited("limit_login_account", key=req.account_name_key, failed_only=True)
 def login():
     """Exchange a username and password for a session token."""
+    _local_accounts()
     data = req.body()
     return _signed_in(accounts.authenticate(data.get("username"), data.get("password"),
                                             hasher=accounts.hasher(current_app.config)))
@@ -68,7 +90,7 @@ def logout():
 @bp.get("/auth/me")
 def me():
     """The signed-in account."""
-    return jsonify(user=serialize.user(_required_user(), private=True))
+    return jsonify(user=account(_required_user()))
 
 
 @bp.patch("/auth/me")
@@ -82,7 +104,35 @@ def change_me():
                       code="invalid_input")
     user = addresses.set_address(user, data["email"], addresses.language(data.get("lang")),
                                  req.client_key())
-    return jsonify(user=serialize.user(user, private=True))
+    return jsonify(user=account(user))
+
+
+def _configured(name: str):
+    provider = current_app.config["AUTH_PROVIDERS"].get(name)
+    if provider is None:
+        raise NotFound("No such sign-in provider here.", code="unknown_provider")
+    return provider
+
+
+@bp.post("/auth/me/providers/<name>")
+@limited("limit_edit", req.writer_key)
+def link_provider(name: str):
+    """A ticket to start linking this provider to the signed-in account: the widget opens
+    ``/auth/NAME/start?…&link=TICKET`` with it (a URL, so not the session token itself)."""
+    user = _required_user()
+    provider = _configured(name)
+    ticket = req.signer().sign(tokens.PROVIDER_LINK, {"u": user.id, "v": user.session_version,
+                                                      "p": provider.name})
+    return jsonify(ticket=ticket)
+
+
+@bp.delete("/auth/me/providers/<name>")
+@limited("limit_edit", req.writer_key)
+def unlink_provider(name: str):
+    """Stop a provider signing in to this account, unless it is the last way in."""
+    user = _required_user()
+    identities.unlink(user, _configured(name), current_app.config["AUTH_PROVIDERS"])
+    return jsonify(user=account(user))
 
 
 def _attachment(filename: str) -> str:
@@ -106,8 +156,11 @@ def export():
 @bp.delete("/auth/me")
 @limited("limit_login", key=req.client_key)
 def delete_me():
-    """Delete the signed-in account (the password again, so a stolen token is not enough)."""
+    """Delete the signed-in account: the password again, so a stolen token is not enough; an
+    account without one needs a sign-in with its provider in the last ten minutes."""
     user = _required_user()
     data = req.body()
+    if not identities.has_password(user) and req.seconds_since_sign_in() > FRESH_SIGN_IN:
+        raise Unauthorized("Sign in again to delete this account.", code="sign_in_again")
     privacy.delete_account(user, data.get("password"), data.get("comments"))
     return "", 204

@@ -27,7 +27,10 @@ def config():
                    max_length=policy.max_length, reports=policy.report_threshold > 0,
                    edit_window=current_app.config["EDIT_WINDOW"],
                    form_token=form_token(req.signer()),
-                   mail=bool(current_app.config["SMTP_HOST"]))
+                   mail=bool(current_app.config["SMTP_HOST"]),
+                   local_accounts=policy.local_accounts,
+                   providers=[{"name": provider.name, "label": provider.label}
+                              for provider in current_app.config["AUTH_PROVIDERS"].values()])
 
 
 @cache

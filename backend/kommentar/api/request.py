@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
 from flask import current_app, g, request
@@ -121,13 +122,22 @@ def session_user() -> User | None:
             if user is None or user.session_version != payload.get("v"):
                 raise Unauthorized("This session has ended; log in again.",
                                    code="session_expired")
+            g.signed_in_at = payload.get("t") if isinstance(payload.get("t"), int) else 0
         g.session_user = user
     return g.session_user
 
 
+def seconds_since_sign_in() -> float:
+    """How long ago the session token that came was made (by a sign-in): infinity for tokens
+    made before they said."""
+    at = g.get("signed_in_at") or 0
+    return time.time() - at if at else float("inf")
+
+
 def session_token(user: User) -> str:
     """A fresh session token for an account."""
-    return signer().sign(tokens.SESSION, {"u": user.id, "v": user.session_version})
+    return signer().sign(tokens.SESSION, {"u": user.id, "v": user.session_version,
+                                          "t": int(time.time())})
 
 
 def token_for(purpose: str, max_age: int | None) -> Any:
