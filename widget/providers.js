@@ -32,6 +32,12 @@ const styled = new WeakSet();
 let stopWaiting = () => {};
 
 /**
+ * What the next sign-in methods form says first: a link just made. Signing in with the link's
+ * session draws the account line anew, and the new line opens the form again.
+ */
+let linked = "";
+
+/**
  * The providers' part of the account line: signed out, a button per provider (with the
  * prompt to log in, where there are no passwords to offer it); signed in, "Sign-in methods"
  * beside "Sign out". Either way, why a sign-in that came back to the page failed (main.js
@@ -59,6 +65,7 @@ export async function offerProviders(account, panel, say) {
   if (me) {
     const methods = button({ class: "link", part: "methods", onclick: () => account.open("methodsForm") }, say("methods"));
     panel.querySelector("[part=logout]")?.before(methods);
+    if (linked) account.open("methodsForm");
     return error;
   }
   const prompt =
@@ -66,7 +73,7 @@ export async function offerProviders(account, panel, say) {
     h("p", { class: config.anonymous ? "note" : "" }, say(config.anonymous ? "orProvider" : "providerRequired"));
   const buttons = (config.providers || []).map((provider) =>
     button(
-      { part: "provider", "data-provider": provider.name, onclick: () => signIn(account, provider.name, error) },
+      { part: "provider", "data-provider": provider.name, onclick: () => signIn(account, provider, error) },
       say("with", { label: provider.label }),
     ),
   );
@@ -83,7 +90,9 @@ export async function offerProviders(account, panel, say) {
 export async function signInMethods(account, say) {
   const { api, token } = account;
   const { user } = await api.me(token || "");
-  return methodsOf(account, say, user, "");
+  const news = linked;
+  linked = "";
+  return methodsOf(account, say, user, news);
 }
 
 /**
@@ -126,10 +135,14 @@ function methodsOf(account, say, user, news) {
       h(
         "div",
         { class: "row" },
-        ...others.map(({ name, label }) =>
+        ...others.map((provider) =>
           button(
-            { part: "provider", "data-provider": name, onclick: () => link(account, name, error) },
-            say("link", { label }),
+            {
+              part: "provider",
+              "data-provider": provider.name,
+              onclick: () => link(account, provider, error, say("linked", { label: provider.label })),
+            },
+            say("link", { label: provider.label }),
           ),
         ),
       ),
@@ -155,32 +168,33 @@ function methodsOf(account, say, user, news) {
 }
 
 /**
- * Sign in at provider `name`: in a popup opened now, in the click, or in this tab when a
- * blocker refused it. Failures are told in `error`.
+ * Sign in at `provider`: in a popup opened now, in the click, or in this tab when a blocker
+ * refused it. Failures are told in `error`.
  * @param {Account} account
- * @param {string} name
+ * @param {Provider} provider
  * @param {HTMLElement} error
  */
-function signIn(account, name, error) {
+function signIn(account, { name }, error) {
   error.textContent = "";
   const popup = window.open(startAddress(SERVER, name, location, "popup"), POPUP, POPUP_FEATURES);
   signInAt(account, name, error, popup);
 }
 
 /**
- * Link provider `name` to the signed-in account: the popup opens in the click, empty, and
- * goes to the provider once the server has given a ticket for the link.
+ * Link `provider` to the signed-in account: the popup opens in the click, empty, and goes to
+ * the provider once the server has given a ticket for the link. `news` is said when it is made.
  * @param {Account} account
- * @param {string} name
+ * @param {Provider} provider
  * @param {HTMLElement} error
+ * @param {string} news
  */
-async function link(account, name, error) {
+async function link(account, { name }, error, news) {
   const { tr, api, token } = account;
   error.textContent = "";
   const popup = window.open("", POPUP, POPUP_FEATURES);
   try {
     const { ticket } = await createWrites(api).linkTicket(name, token);
-    signInAt(account, name, error, popup, ticket);
+    signInAt(account, name, error, popup, ticket, news);
   } catch (failure) {
     popup?.close();
     error.textContent = await tr.error(failure);
@@ -195,9 +209,10 @@ async function link(account, name, error) {
  * @param {HTMLElement} error
  * @param {Window | null} popup
  * @param {string} [ticket]
+ * @param {string} [news]  what the sign-in methods say once a link is made
  */
-function signInAt(account, name, error, popup, ticket) {
-  const { tr, api } = account;
+function signInAt(account, name, error, popup, ticket, news = "") {
+  const { tr } = account;
   if (!popup) {
     location.assign(startAddress(SERVER, name, location, "redirect", ticket));
     return;
@@ -211,8 +226,14 @@ function signInAt(account, name, error, popup, ticket) {
     const answer = popupAnswer(event, SERVER, popup);
     if (!answer) return;
     stopWaiting();
-    if ("token" in answer) account.signIn(answer);
-    else error.textContent = await tr.error(answer);
+    if ("token" in answer) {
+      linked = news;
+      account.signIn(answer);
+    } else {
+      // Told here, in the reader's words: the server's page in the popup has nothing to add.
+      popup.close();
+      error.textContent = await tr.error(answer);
+    }
   };
   addEventListener("message", listen);
   stopWaiting = () => removeEventListener("message", listen);

@@ -57,8 +57,8 @@ def sign_in_in_popup(page, compose, sub: str, label: str = LABEL, verb: str = "L
     with page.expect_popup() as opening:
         compose.get_by_role("button", name=f"{verb} {label}").click()
     popup = opening.value
-    approve(popup, sub)
-    popup.wait_for_event("close")
+    with popup.expect_event("close"):  # it may close before a later wait would listen
+        approve(popup, sub)
 
 
 def test_popup_sign_in_posts_under_the_providers_name(signin_site, oidc_provider, page):
@@ -73,8 +73,8 @@ def test_popup_sign_in_posts_under_the_providers_name(signin_site, oidc_provider
         button.click()
     popup = opening.value
     expect(popup.locator("input[name=sub]")).to_be_visible()  # the provider's own form
-    approve(popup, "popup-ada")
-    popup.wait_for_event("close")
+    with popup.expect_event("close"):
+        approve(popup, "popup-ada")
 
     expect(compose).to_contain_text("Signed in as Ada Popup")
     expect(compose.locator("[part=textarea]")).to_be_focused()
@@ -163,9 +163,12 @@ def test_linking_and_unlinking_a_second_provider(signin_site, oidc_provider, pag
     expect(methods.get_by_role("button", name=f"Link {OTHER_LABEL}")).to_be_focused()
     sign_in_in_popup(page, methods, "link-cy-other", OTHER_LABEL, verb="Link")
 
-    expect(compose).to_contain_text("Signed in as Cy Linker")  # the same account
-    compose.locator("[part=methods]").click()
+    # Back in the same account, its sign-in methods open again with the new one.
+    expect(methods.get_by_role("status")).to_have_text(
+        f"{OTHER_LABEL} is linked: you can log in with it too.")
+    expect(compose).to_contain_text("Signed in as Cy Linker")
     expect(methods.locator("li")).to_have_text([f"{LABEL}Unlink", f"{OTHER_LABEL}Unlink"])
+    expect(methods.locator("[part=unlink]").first).to_be_focused()
     methods.get_by_role("button", name=f"Unlink {OTHER_LABEL}").click()
     expect(methods.get_by_role("status")).to_have_text(
         f"{OTHER_LABEL} is unlinked: you no longer log in with it.")
@@ -217,8 +220,8 @@ def test_only_the_servers_answer_in_the_popup_is_believed(signin_site, oidc_prov
     another.evaluate("message => opener.postMessage(message, '*')", forged)
     another.close()
 
-    approve(popup, "true-eve")
-    popup.wait_for_event("close")
+    with popup.expect_event("close"):
+        approve(popup, "true-eve")
     expect(compose).to_contain_text("Signed in as Eve Genuine")
     assert f"Bearer {forged_token}" not in carried
     stored = page.evaluate("JSON.stringify(localStorage)")
