@@ -63,9 +63,10 @@ export async function offerProviders(account, panel, say) {
     error.textContent = await tr.error({ code: failure });
   }
   if (me) {
-    const methods = button({ class: "link", part: "methods", onclick: () => account.open("methodsForm") }, say("methods"));
+    const open = () => account.open("methodsForm");
+    const methods = button({ class: "link", part: "methods", onclick: open }, say("methods"));
     panel.querySelector("[part=logout]")?.before(methods);
-    if (linked) account.open("methodsForm");
+    if (linked) open();
     return error;
   }
   const prompt =
@@ -125,7 +126,12 @@ function methodsOf(account, say, user, news) {
           lastWayIn
             ? h("span", { class: "note" }, say("lastWayIn"))
             : button(
-                { class: "link", part: "unlink", "aria-label": say("unlinkLabel", { label }), onclick: () => unlink(name, label) },
+                {
+                  class: "link",
+                  part: "unlink",
+                  "aria-label": say("unlinkLabel", { label }),
+                  onclick: () => unlink(name, label),
+                },
                 say("unlink"),
               ),
         ),

@@ -14,7 +14,8 @@ describe("landedAnswer", () => {
     assert.deepEqual(landedAnswer("#kommentar-error=sign_in_cancelled"), ["error", "sign_in_cancelled"]);
   });
 
-  for (const hash of ["", "#", "#kommentar-42", "#comment-7", "#kommentar-token=", "#x-kommentar-token=a", "#kommentar-user=a"]) {
+  const others = ["", "#", "#kommentar-42", "#comment-7", "#kommentar-token=", "#x-kommentar-token=a", "#kommentar-user=a"];
+  for (const hash of others) {
     test(`the page's own fragment ${JSON.stringify(hash)} is left alone`, () => {
       assert.equal(landedAnswer(hash), null);
     });
@@ -72,7 +73,8 @@ describe("popupAnswer", () => {
   });
 
   test("a message of another shape is ignored", () => {
-    for (const data of [null, "T", { type: "kommentar:signed-in", user: {} }, { type: "other", token: "T", user: {} }]) {
+    const shapes = [null, "T", { type: "kommentar:signed-in", user: {} }, { type: "other", token: "T", user: {} }];
+    for (const data of shapes) {
       assert.equal(popupAnswer(message({ data }), server, popup), null);
     }
   });
