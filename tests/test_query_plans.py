@@ -35,14 +35,17 @@ from kommentar.models import (
     PUBLISHED,
     Ban,
     Comment,
+    Identity,
     Report,
+    SignInAttempt,
     Thread,
     User,
     Vote,
     utcnow,
 )
 
-TABLES = {"comment", "thread", "vote", "report", "ban", "user", "outbox_message"}
+TABLES = {"comment", "thread", "vote", "report", "ban", "user", "outbox_message", "identity",
+          "sign_in_attempt"}
 HOT = f"{SITE}/hot"  # the busy thread the tests read
 TOP_LEVEL = 1200  # top-level comments in it; as many replies again
 OTHER_THREADS = 300  # each with 4 top-level comments and 4 replies
@@ -451,4 +454,36 @@ def test_reset_requests_and_moderators_mail_find_accounts_through_indexes(seeded
         addresses.request_reset("m7@example.ORG", "en", "client")
         addresses.request_reset("m8", "en", "client")
         assert len(moderators.recipients()) == 0  # none verified
+    assert_indexed(recorder.reads())
+
+
+def test_signing_in_with_a_provider_looks_up_through_indexes(seeded):
+    """A sign-in takes its attempt by its state, finds the identity (or checks the name and
+    the address a new account would take), lists an account's providers and forgets stale
+    attempts: by index, however many accounts and attempts there are."""
+    from kommentar import identities, signin
+    from kommentar.oauth import Profile
+    from kommentar.providers import parse
+
+    configured = parse({"test": {"issuer": "https://id.example", "client_id": "k",
+                                 "client_secret": "s"}})
+    provider = configured["test"]
+    with database.atomic():
+        _insert(User, [{"username": f"p{n}", "username_key": f"p{n}", "password_hash": "",
+                        "email": f"p{n}@example.org"} for n in range(3000)])
+        first = User.get(User.username_key == "p0").id
+        _insert(Identity, [{"user": first + n, "provider": "test", "subject": f"s{n}"}
+                           for n in range(3000)])
+        _insert(SignInAttempt, [{"state": f"{n:064x}", "browser": f"{n:064x}",
+                                 "provider": "test", "verifier": "v", "nonce": "n",
+                                 "origin": SITE, "mode": "popup"} for n in range(3000)])
+    database.execute_sql("ANALYZE")
+    secret, browser = signin.begin(provider, origin=SITE, mode="popup", return_url=None,
+                                   link_user=None, browser=None)
+    with Recorder() as recorder:
+        signin.finish(provider, secret["state"], browser)
+        known = identities.sign_in(provider, Profile("s42", "p42", None))
+        identities.sign_in(provider, Profile("new-subject", "p7", "p9@example.org"))
+        identities.linked(known, configured)
+        signin.forget_attempts(utcnow())
     assert_indexed(recorder.reads())

@@ -546,3 +546,40 @@ def test_the_export_lists_the_identities(real, app, client, api):
     export = api.get("/api/auth/me/export", token=token).json
     [identity] = export["sign_in_providers"]
     assert (identity["provider"], identity["subject"]) == ("test", sub)
+
+
+def test_a_ban_holds_the_account_whichever_provider_it_signs_in_with(real, app, client, api):
+    from kommentar import moderation
+    from kommentar.accounts import account_key
+
+    first = popup_sign_in(client, real, person(real))
+    ticket = api.post("/api/auth/me/providers/second", token=first["token"]).json["ticket"]
+    second_sub = person(real)
+    popup_sign_in(client, real, second_sub, name="second", link=ticket)
+    moderation.ban(None, account_key(first["user"]["id"]), None)
+    second = popup_sign_in(client, real, second_sub, name="second")
+    assert second["user"]["id"] == first["user"]["id"]
+    for token in (first["token"], second["token"]):
+        posted = api.client.post("/api/comments", json={"url": f"{SITE}/post", "text": "Hi"},
+                                 headers=api.headers(token))
+        assert posted.status_code == 201 and posted.json["status"] == "pending"
+
+
+def test_attempts_nobody_finished_are_forgotten(real, app, client):
+    from kommentar.models import SignInAttempt, utcnow
+    from kommentar.signin import forget_attempts
+
+    SignIn(client).to_provider()
+    SignIn(client).to_provider()
+    SignInAttempt.update(created=utcnow() - timedelta(minutes=11)) \
+        .where(SignInAttempt.state == SignInAttempt.select(SignInAttempt.state).limit(1)).execute()
+    assert forget_attempts(utcnow()) == 1
+    assert SignInAttempt.select().count() == 1
+
+
+def test_starts_are_rate_limited_per_client(configure, oidc_provider, request):
+    configure({"test": {"issuer": oidc_provider.issuer, "client_id": "k", "client_secret": "s"}},
+              ratelimit=True, limit_login="2/minute")
+    client = request.getfixturevalue("app").test_client()
+    statuses = [SignIn(client).start().status_code for _ in range(3)]
+    assert statuses == [303, 303, 429]
