@@ -176,6 +176,47 @@ def test_linking_and_unlinking_a_second_provider(signin_site, oidc_provider, pag
     expect(methods.get_by_role("button", name=f"Link {OTHER_LABEL}")).to_be_focused()
 
 
+def test_linking_in_the_tab_when_popups_are_blocked(signin_site, oidc_provider, page):
+    site, _ = signin_site(("testid", "otherid"), anonymous=False)
+    oidc_provider.set_user("tab-gus", {"name": "Gus Tabbed"})
+    oidc_provider.set_user("tab-gus-other", {"name": "Gus Elsewhere"})
+    page.add_init_script("window.open = () => null")
+    compose = open_thread(page, site)
+    compose.get_by_role("button", name=f"Log in with {LABEL}").click()
+    page.wait_for_url(f"{oidc_provider.issuer}/**")
+    approve(page, "tab-gus")
+    expect(page.locator(".compose")).to_contain_text("Signed in as Gus Tabbed")
+
+    compose.locator("[part=methods]").click()
+    compose.get_by_role("button", name=f"Link {OTHER_LABEL}").click()
+    page.wait_for_url(f"{oidc_provider.issuer}/**")
+    approve(page, "tab-gus-other")
+    page.wait_for_url(f"{site.url}/blog-post.html")
+    expect(compose).to_contain_text("Signed in as Gus Tabbed")
+    compose.locator("[part=methods]").click()
+    expect(compose.locator("form.methods li")).to_have_text(
+        [f"{LABEL}Unlink", f"{OTHER_LABEL}Unlink"])
+
+
+def test_a_refused_link_is_told_and_its_popup_closed(signin_site, oidc_provider, page):
+    site, _ = signin_site(("testid", "otherid"), anonymous=False)
+    oidc_provider.set_user("taken-ida", {"name": "Ida Taken"})
+    oidc_provider.set_user("taken-jo", {"name": "Jo Linker"})
+    compose = open_thread(page, site)
+    sign_in_in_popup(page, compose, "taken-ida", OTHER_LABEL)  # an account of its own
+    expect(compose).to_contain_text("Signed in as Ida Taken")
+    compose.locator("[part=logout]").click()
+    sign_in_in_popup(page, compose, "taken-jo")
+    expect(compose).to_contain_text("Signed in as Jo Linker")
+
+    compose.locator("[part=methods]").click()
+    methods = compose.locator("form.methods")
+    sign_in_in_popup(page, methods, "taken-ida", OTHER_LABEL, verb="Link")  # closed by the widget
+    expect(methods.locator("[part=error]")).to_have_text(
+        "That account is already linked to another reader here.")
+    expect(methods.locator("li")).to_have_text([f"{LABEL}your only way to log in"])
+
+
 def test_no_request_reaches_the_provider_before_the_click(signin_site, oidc_provider, context,
                                                           page):
     site, _ = signin_site(anonymous=False)
