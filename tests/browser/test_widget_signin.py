@@ -69,8 +69,9 @@ def test_popup_sign_in_posts_under_the_providers_name(signin_site, oidc_provider
     expect(button).to_have_text(f"Log in with {LABEL}")
     expect(button).to_have_attribute("data-provider", "testid")
 
+    button.focus()
     with page.expect_popup() as opening:
-        button.click()
+        page.keyboard.press("Enter")  # a real button: the keyboard opens the popup too
     popup = opening.value
     expect(popup.locator("input[name=sub]")).to_be_visible()  # the provider's own form
     with popup.expect_event("close"):
