@@ -31,12 +31,14 @@ endef
 export MAIL_CATCHER
 
 ## run: the server on 127.0.0.1:8080 and the example pages on 127.0.0.1:8000, with demo comments;
-## mail goes to a catcher on 127.0.0.1:1025 that prints it in this terminal
+## mail goes to a catcher on 127.0.0.1:1025 that prints it in this terminal, and "Log in with
+## Demo ID" to a demo sign-in provider on 127.0.0.1:8090
 run: $(BIN)/.installed
 	@mkdir -p $(INSTANCE)
 	@test -f $(CONFIG) || { $(BIN)/kommentar --config $(CONFIG) init \
 		--origin http://127.0.0.1:8000 && \
-		printf '\n# The demo news site: the same pages on another origin, accounts required.\n[sites."http://localhost:8000"]\nanonymous = false\n' >> $(CONFIG); }
+		printf '\n# The demo news site: the same pages on another origin, accounts required.\n[sites."http://localhost:8000"]\nanonymous = false\n' >> $(CONFIG) && \
+		printf '\n# The demo sign-in provider (examples/demo_provider.py): for trying things out only.\n[auth.providers.demo]\nissuer = "http://127.0.0.1:8090"\nlabel = "Demo ID"\nclient_id = "kommentar-demo"\nclient_secret = "demo"\n' >> $(CONFIG); }
 	@# At the top, before any [table]; written in place, so the file keeps its mode (0600).
 	@grep -q '^smtp_host' $(CONFIG) || { umask 077 && { echo "$$MAIL_CATCHER"; \
 		cat $(CONFIG); } > $(CONFIG).new && cat $(CONFIG).new > $(CONFIG) && rm $(CONFIG).new; }
@@ -44,7 +46,8 @@ run: $(BIN)/.installed
 	@echo "examples: http://127.0.0.1:8000/   server: http://127.0.0.1:8080/   mail: printed here"
 	@$(BIN)/python -m http.server 8000 --bind 127.0.0.1 --directory examples >/dev/null 2>&1 & \
 		pages=$$!; $(BIN)/python examples/mailcatcher.py & catcher=$$!; \
-		trap 'kill $$pages $$catcher 2>/dev/null' EXIT; \
+		$(BIN)/python examples/demo_provider.py & provider=$$!; \
+		trap 'kill $$pages $$catcher $$provider 2>/dev/null' EXIT; \
 		$(BIN)/kommentar --config $(CONFIG) serve --host 127.0.0.1 --port 8080
 
 ## test: everything: lint, the widget's unit tests and size, the Python and browser suites

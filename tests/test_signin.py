@@ -5,6 +5,8 @@ finds and links."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import secrets
@@ -138,9 +140,14 @@ def test_popup_sign_in_makes_an_account_from_the_profile_and_tells_only_the_page
 def test_the_popup_page_posts_to_its_opener_at_the_checked_origin_only(real, app, client):
     sub = person(real)
     browser = SignIn(client)
-    page = browser.back(real.approve(browser.to_provider(), sub)).get_data(as_text=True)
+    response = browser.back(real.approve(browser.to_provider(), sub))
+    page = response.get_data(as_text=True)
     assert "postMessage(outcome.message, outcome.origin)" in page
     assert '"*"' not in page and "'*'" not in page
+    # Its one script runs under its Content-Security-Policy: allowed by that script's hash.
+    [script] = re.findall(r"<script>(.*?)</script>", page, re.S)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    assert f"script-src 'sha256-{digest}'" in response.headers["Content-Security-Policy"]
 
 
 def test_signing_in_again_opens_the_same_account(real, app, client):
