@@ -241,6 +241,26 @@ function signInAt(account, name, error, popup, ticket, news = "") {
       error.textContent = await tr.error(answer);
     }
   };
+  // A provider's page can cut the popup's link to this page (Cross-Origin-Opener-Policy):
+  // then the popup comes back to this page itself, whose embed.js keeps the session in the
+  // store this page shares, and the store's change is the answer.
+  const store = openStore(SERVER);
+  const before = store.get("token");
+  const landed = async () => {
+    const token = store.get("token");
+    if (!token || token == before) return;
+    stopWaiting();
+    popup.close();
+    try {
+      account.signIn({ token, user: (await account.api.me(token)).user });
+    } catch (failure) {
+      error.textContent = await tr.error(failure);
+    }
+  };
   addEventListener("message", listen);
-  stopWaiting = () => removeEventListener("message", listen);
+  addEventListener("storage", landed);
+  stopWaiting = () => {
+    removeEventListener("message", listen);
+    removeEventListener("storage", landed);
+  };
 }

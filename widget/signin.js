@@ -26,7 +26,8 @@ export function landedAnswer(hash) {
 /**
  * Where a sign-in with provider `name` starts on the server: in a popup that posts its answer
  * back to this page, or (`redirect`) in this tab, which comes back to `page` without its
- * fragment. `ticket` links the provider to the signed-in account instead.
+ * fragment; a popup whose provider cut its link to this page comes back there too, with the
+ * answer in its own address. `ticket` links the provider to the signed-in account instead.
  * @param {string} server  the folder embed.js came from
  * @param {string} name
  * @param {{origin: string, href: string}} page  the page's `location`
@@ -38,7 +39,7 @@ export function startAddress(server, name, page, mode, ticket) {
   const query = url.searchParams;
   query.set("origin", page.origin);
   query.set("mode", mode);
-  if (mode == "redirect") query.set("return", page.href.split("#")[0]);
+  query.set("return", page.href.split("#")[0]);
   if (ticket) query.set("link", ticket);
   return url.href;
 }

@@ -103,6 +103,30 @@ def test_blocked_popup_signs_in_in_the_tab_and_clears_the_fragment(signin_site, 
     assert page.evaluate("location.hash") == ""
 
 
+def test_a_popup_cut_off_by_the_provider_still_signs_the_page_in(signin_site, oidc_provider,
+                                                                 context, page):
+    """A provider page with Cross-Origin-Opener-Policy cuts the popup's link to its opener:
+    the popup then goes back to the page itself, and the page that opened it takes the
+    session from the store they share."""
+    site, _ = signin_site(anonymous=False)
+    oidc_provider.set_user("cut-off-cy", {"name": "Cy Cutoff"})
+
+    def isolate(route):
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers,
+                                                  "cross-origin-opener-policy": "same-origin"})
+
+    context.route(f"{oidc_provider.issuer}/oauth2/authorize*", isolate)
+    compose = open_thread(page, site)
+    with page.expect_popup() as opening:
+        compose.get_by_role("button", name=f"Log in with {LABEL}").click()
+    popup = opening.value
+    popup.wait_for_url(f"{oidc_provider.issuer}/**")
+    approve(popup, "cut-off-cy")
+    expect(compose).to_contain_text("Signed in as Cy Cutoff")
+    assert page.url == f"{site.url}/blog-post.html"
+
+
 def test_refusing_at_the_provider_is_told_in_the_account_line(signin_site, oidc_provider, page):
     site, _ = signin_site(anonymous=False)
     page.add_init_script("window.open = () => null")

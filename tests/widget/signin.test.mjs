@@ -25,10 +25,14 @@ describe("landedAnswer", () => {
 describe("startAddress", () => {
   const page = { origin: "https://blog.example", href: "https://blog.example/post?x=1#kommentar-token=old" };
 
-  test("a popup sign-in names the page's origin", () => {
+  test("a popup sign-in names the page's origin, and the page to come back to if cut off", () => {
     const url = new URL(startAddress("https://comments.example/", "github", page, "popup"));
     assert.equal(url.origin + url.pathname, "https://comments.example/auth/github/start");
-    assert.deepEqual(Object.fromEntries(url.searchParams), { origin: "https://blog.example", mode: "popup" });
+    assert.deepEqual(Object.fromEntries(url.searchParams), {
+      origin: "https://blog.example",
+      mode: "popup",
+      return: "https://blog.example/post?x=1",
+    });
   });
 
   test("a redirect comes back to the page without its fragment", () => {
