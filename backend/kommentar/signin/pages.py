@@ -20,10 +20,11 @@ from urllib.parse import quote
 
 from flask import Blueprint, current_app, redirect, render_template, request
 
-from .. import accounts, identities, oauth, tokens
+from .. import identities, oauth, tokens
 from ..api import request as req
 from ..api.auth import account
 from ..errors import KommentarError, Unauthorized
+from ..models import User
 from ..ratelimits import limited
 from . import (
     LIFETIME,
@@ -48,11 +49,9 @@ LINK_MAX_AGE = 300  # seconds a ticket to link a provider stays good
 # What the page says where no widget can be told (in the reader's browser language).
 WORDS = {
     "en": {"title": "Sign-in", "done": "You are signed in. You can close this window.",
-           "failed": "Signing in did not work. Close this window and try again.",
-           "back": "Back to the page"},
+           "failed": "Signing in did not work. Close this window and try again."},
     "da": {"title": "Log ind", "done": "Du er logget ind. Du kan lukke vinduet.",
-           "failed": "Det lykkedes ikke at logge ind. Luk vinduet, og prøv igen.",
-           "back": "Tilbage til siden"},
+           "failed": "Det lykkedes ikke at logge ind. Luk vinduet, og prøv igen."},
 }
 
 
@@ -124,7 +123,7 @@ def _link_user(ticket: object, name: str):
             if isinstance(ticket, str) else None
     except Unauthorized:
         payload = None
-    user = accounts.User.get_or_none(accounts.User.id == payload.get("u")) \
+    user = User.get_or_none(User.id == payload.get("u")) \
         if isinstance(payload, dict) and payload.get("p") == name else None
     if user is None or user.session_version != payload.get("v"):
         raise SignInRefused("This link request has expired; start again.",
@@ -167,7 +166,7 @@ def _signed_in(provider, attempt: Attempt):
         log.warning("sign-in with %s failed: %s", provider.name, error)
         raise SignInRefused(f"Signing in with {provider.label} did not work.",
                             code="sign_in_failed") from None
-    link_to = accounts.User.get_or_none(accounts.User.id == attempt.link_user) \
+    link_to = User.get_or_none(User.id == attempt.link_user) \
         if attempt.link_user else None
     if attempt.link_user and link_to is None:
         raise SignInRefused("The account to link to is gone.", code="sign_in_expired")
