@@ -590,3 +590,36 @@ def test_starts_are_rate_limited_per_client(configure, oidc_provider, request):
     client = request.getfixturevalue("app").test_client()
     statuses = [SignIn(client).start().status_code for _ in range(3)]
     assert statuses == [303, 303, 429]
+
+
+def test_a_reader_renames_the_account_a_provider_named(real, app, client, api):
+    message = popup_sign_in(client, real, person(real, name="Provider Name"))
+    token = message["token"]
+    posted = api.client.post("/api/comments", json={"url": f"{SITE}/post", "text": "Mine"},
+                             headers=api.headers(token))
+    assert posted.status_code == 201
+    api.thread()  # cached with the old name
+    renamed = api.patch("/api/auth/me", {"username": "Chosen Name"}, token=token)
+    assert renamed.status_code == 200
+    assert renamed.json["user"]["username"] == "Chosen Name"
+    [shown] = api.thread()["comments"]
+    assert shown["author"]["name"] == "Chosen Name"
+
+
+@pytest.mark.parametrize("body, status, code", [
+    ({"username": "taken"}, 409, "username_taken"),
+    ({"username": "TAKEN"}, 409, "username_taken"),
+    ({"username": "x"}, 400, "invalid_username"),
+    ({"username": "ok name", "email": "not an address"}, 400, "invalid_email"),
+    ({"username": "ok name", "lang": 5}, 400, "invalid_lang"),
+    ({}, 400, "invalid_input"),
+])
+def test_a_rename_that_cannot_be_done_changes_nothing(real, app, client, api, body, status,
+                                                      code):
+    api.register("taken")
+    api.token = None
+    message = popup_sign_in(client, real, person(real, name="Keeps Name"))
+    response = api.patch("/api/auth/me", body, token=message["token"])
+    assert response.status_code == status and response.json["error"]["code"] == code
+    me = api.get("/api/auth/me", token=message["token"]).json["user"]
+    assert (me["username"], me["email"]) == ("Keeps Name", message["user"]["email"])

@@ -81,6 +81,8 @@ WRITES = {
     "lock": _lock(True),
     "unlock": _lock(False),
     "reports hold": _report(3),
+    "account renamed": lambda writer, target: writer.patch("/api/auth/me",
+                                                           {"username": "Renamed Writer"}),
     "account deleted": lambda writer, target: _delete_account(writer, "delete"),
     "account anonymised": lambda writer, target: _delete_account(writer, "anonymise"),
 }
@@ -104,6 +106,7 @@ OPERATIONS = {
     "moderation.lock": ("lock", "unlock"),
     "reports.report": ("reports hold",),
     "privacy.delete_account": ("account deleted", "account anonymised"),
+    "accounts.rename": ("account renamed",),
 }
 UNSHOWN = {
     "moderation.ban": "a ban holds the author's next comments; shown ones stay as they are",
@@ -198,6 +201,7 @@ EVENTS = {
     "lock": [],
     "unlock": [],
     "reports hold": ["comment.pending"],
+    "account renamed": [],
     "account deleted": [],
     "account anonymised": [],
 }

@@ -158,5 +158,7 @@ export function createWrites({ call }) {
     linkTicket: (name, token) => call("POST", "auth/me/providers/" + name, {}, token),
     /** @param {string} name @param {string | undefined} token @returns {Promise<{user: User}>} */
     unlink: (name, token) => call("DELETE", "auth/me/providers/" + name, null, token),
+    /** @param {string} username @param {string | undefined} token @returns {Promise<{user: User}>} */
+    rename: (username, token) => call("PATCH", "auth/me", { username }, token),
   };
 }

@@ -32,10 +32,11 @@ const styled = new WeakSet();
 let stopWaiting = () => {};
 
 /**
- * What the next sign-in methods form says first: a link just made. Signing in with the link's
- * session draws the account line anew, and the new line opens the form again.
+ * What the next sign-in methods form says first: a link just made, or a new name. Signing in
+ * with the new session or name draws the account line anew, and the new line opens the form
+ * again.
  */
-let linked = "";
+let saidNext = "";
 
 /**
  * The providers' part of the account line: signed out, a button per provider (with the
@@ -66,7 +67,7 @@ export async function offerProviders(account, panel, say) {
     const open = () => account.open("methodsForm");
     const methods = button({ class: "link", part: "methods", onclick: open }, say("methods"));
     panel.querySelector("[part=logout]")?.before(methods);
-    if (linked) open();
+    if (saidNext) open();
     return error;
   }
   const prompt =
@@ -82,8 +83,9 @@ export async function offerProviders(account, panel, say) {
 }
 
 /**
- * The signed-in reader's ways in: their password and linked providers, each provider with
- * "Unlink" unless it is the last way in, and "Link …" for every other provider the site has.
+ * The signed-in reader's name in the comments, to change, and their ways in: their password
+ * and linked providers, each provider with "Unlink" unless it is the last way in, and
+ * "Link …" for every other provider the site has.
  * @param {Account} account
  * @param {Say} say
  * @returns {Promise<HTMLFormElement>}
@@ -91,8 +93,8 @@ export async function offerProviders(account, panel, say) {
 export async function signInMethods(account, say) {
   const { api, token } = account;
   const { user } = await api.me(token || "");
-  const news = linked;
-  linked = "";
+  const news = saidNext;
+  saidNext = "";
   return methodsOf(account, say, user, news);
 }
 
@@ -106,19 +108,20 @@ export async function signInMethods(account, say) {
  */
 function methodsOf(account, say, user, news) {
   const { tr, api, token, config } = account;
-  const linked = user.providers || [];
-  const lastWayIn = !user.password && linked.length == 1;
+  const ways = user.providers || [];
+  const lastWayIn = !user.password && ways.length == 1;
   const error = errorLine();
-  const others = (config.providers || []).filter(({ name }) => !linked.some((mine) => mine.name == name));
+  const others = (config.providers || []).filter(({ name }) => !ways.some((mine) => mine.name == name));
+  const nameField = h("input", { name: "username", autocomplete: "nickname", required: true, value: user.username });
   const form = h(
     "form",
-    { part: "form", class: "methods", onsubmit: (/** @type {Event} */ event) => event.preventDefault() },
+    { part: "form", class: "methods", onsubmit: rename },
     h("p", { id: "methods-title" }, say("methodsTitle")),
     h(
       "ul",
       { "aria-labelledby": "methods-title" },
       user.password && h("li", {}, say("password")),
-      ...linked.map(({ name, label }) =>
+      ...ways.map(({ name, label }) =>
         h(
           "li",
           {},
@@ -152,12 +155,27 @@ function methodsOf(account, say, user, news) {
           ),
         ),
       ),
+    h("label", {}, say("shownName"), nameField),
+    h("div", { class: "row" }, h("button", { type: "submit", part: "submit" }, say("saveName"))),
     error,
     h("p", { class: "note", role: "status" }, news),
     h("div", { class: "row" }, button({ class: "link", onclick: () => form.remove() }, say("close"))),
   );
   form.querySelector("button")?.setAttribute("autofocus", "");
   return form;
+
+  /** Give the account the name in the field: the account line and the comments show it. */
+  async function rename(/** @type {Event} */ event) {
+    event.preventDefault();
+    error.textContent = "";
+    try {
+      const { user: now } = await createWrites(api).rename(nameField.value.trim(), token);
+      saidNext = say("renamed", { name: now.username }); // said by the form the new line opens
+      account.signIn({ token: token || "", user: now });
+    } catch (failure) {
+      error.textContent = await tr.error(failure);
+    }
+  }
 
   /** Unlink provider `name`, then show the methods left, the focus on linking it again. */
   async function unlink(/** @type {string} */ name, /** @type {string} */ label) {
@@ -233,7 +251,7 @@ function signInAt(account, name, error, popup, ticket, news = "") {
     if (!answer) return;
     stopWaiting();
     if ("token" in answer) {
-      linked = news;
+      saidNext = news;
       account.signIn(answer);
     } else {
       // Told here, in the reader's words: the server's page in the popup has nothing to add.

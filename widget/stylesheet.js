@@ -118,7 +118,7 @@ export const LIVE_STYLESHEET = `
 export const ACCOUNT_STYLESHEET = `
 .providers{margin:.6em 0}
 .providers p{margin:0 0 .5em}
-[part=provider]{border:1px solid var(--ki);font-weight:600;padding:.45em .9em}
+[part=provider],.methods [part=submit]{border:1px solid var(--ki);font-weight:600;padding:.45em .9em}
 .methods{padding:.8em 1em;border:1px solid var(--kl);border-radius:8px}
 .methods p{margin:0}
 .methods>p:first-child{font-weight:600}

@@ -21,7 +21,8 @@ from peewee import IntegrityError
 
 from .db import database
 from .errors import Conflict, Invalid, Unauthorized
-from .models import User
+from .models import Comment, User
+from .thread_writes import writing
 
 MIN_PASSWORD, MAX_PASSWORD = 8, 1024  # the upper bound stops hash flooding with huge inputs
 USERNAME = re.compile(r"^[\w.-]+(?: [\w.-]+)*$")
@@ -150,6 +151,21 @@ def authenticate(username: object, password: object, *, hasher: PasswordHasher) 
         with database.atomic():
             User.update(password_hash=hasher.hash(password)).where(User.id == user.id).execute()
     return user
+
+
+def rename(user: User, username: object) -> User:
+    """Give the account another name (Conflict username_taken if another account has it);
+    the threads showing its comments change with it."""
+    name = validate_username(username)
+    try:
+        with writing() as changes:
+            changes.touch({thread for (thread,) in Comment.select(Comment.thread).distinct()
+                           .where(Comment.author == user.id).tuples()})
+            User.update(username=name, username_key=username_key(name)) \
+                .where(User.id == user.id).execute()
+    except IntegrityError:
+        raise Conflict("That username is taken.", code="username_taken") from None
+    return User.get_by_id(user.id)
 
 
 def log_out_everywhere(user: User) -> None:

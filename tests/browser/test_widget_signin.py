@@ -173,6 +173,29 @@ def test_site_without_passwords_still_takes_anonymous_comments(signin_site, page
     expect(compose.locator("[part=register]")).to_have_count(0)
 
 
+def test_a_reader_renames_what_the_provider_named_them(signin_site, oidc_provider, page):
+    site, _ = signin_site(anonymous=False)
+    oidc_provider.set_user("rename-di", {"name": "Provider Given"})
+    compose = open_thread(page, site)
+    sign_in_in_popup(page, compose, "rename-di")
+    expect(compose).to_contain_text("Signed in as Provider Given")
+    compose.locator("[part=textarea]").fill("Before the new name.")
+    compose.locator("[part=submit]").click()
+    mine = page.locator("article[part=comment]", has_text="Before the new name.")
+    expect(mine.locator("[part=author]")).to_have_text("Provider Given")
+
+    compose.locator("[part=methods]").click()
+    name = compose.get_by_label("Your name in the comments")
+    expect(name).to_have_value("Provider Given")
+    name.fill("Chosen Name")
+    name.press("Enter")
+    expect(compose).to_contain_text("Signed in as Chosen Name")
+    expect(compose.locator("[role=status]")).to_contain_text("Your comments now show Chosen Name.")
+    page.reload()
+    expect(page.locator("article[part=comment]", has_text="Before the new name.")
+           .locator("[part=author]")).to_have_text("Chosen Name")
+
+
 def test_linking_and_unlinking_a_second_provider(signin_site, oidc_provider, page):
     site, _ = signin_site(("testid", "otherid"), anonymous=False)
     oidc_provider.set_user("link-cy", {"name": "Cy Linker"})

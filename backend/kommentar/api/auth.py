@@ -96,14 +96,20 @@ def me():
 @bp.patch("/auth/me")
 @limited("limit_edit", req.writer_key)
 def change_me():
-    """Set or remove the account's address; a new one is sent its verification link."""
+    """Rename the account, or set or remove its address (a new one is sent its verification
+    link)."""
     data = req.body()
     user = _required_user()
-    if "email" not in data:
-        raise Invalid("Send the email to set (null or an empty string removes it).",
-                      code="invalid_input")
-    user = addresses.set_address(user, data["email"], addresses.language(data.get("lang")),
-                                 req.client_key())
+    if "email" not in data and "username" not in data:
+        raise Invalid("Send the username or the email to set (for the email, null or an empty "
+                      "string removes it).", code="invalid_input")
+    lang = addresses.language(data.get("lang"))
+    if "email" in data:
+        accounts.validate_email(data["email"])  # all checked before the name changes
+    if "username" in data:
+        user = accounts.rename(user, data["username"])
+    if "email" in data:
+        user = addresses.set_address(user, data["email"], lang, req.client_key())
     return jsonify(user=account(user))
 
 
