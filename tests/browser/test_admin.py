@@ -212,8 +212,8 @@ def test_download_a_backup_and_restore_it_elsewhere(site, page, tmp_path):
     restored = subprocess.run([sys.executable, "-m", "kommentar.cli", "import", "kommentar",
                                str(saved)], env=env, cwd=tmp_path, capture_output=True, text=True)
     assert restored.returncode == 0, restored.stderr
-    assert "restored 1 account, 1 thread, 1 comment, 0 votes, 0 bans, 2 audit entries" \
-        in restored.stdout
+    assert ("restored 1 account, 0 sign-in identities, 1 thread, 1 comment, 0 votes, 0 bans, "
+            "2 audit entries") in restored.stdout
     with sqlite3.connect(tmp_path / "new.db") as restored_db:
         assert restored_db.execute("SELECT id, text FROM comment").fetchall() == \
             [(kept["id"], "Kept in the backup.")]

@@ -17,10 +17,11 @@ import pytest
 from peewee import AutoField
 from support import SITE, Api
 
-from kommentar import accounts, create_app, moderation
+from kommentar import accounts, create_app, identities, moderation, providers
 from kommentar.backup.export import Export, write
 from kommentar.db import database, is_postgres
 from kommentar.models import MODELS, Comment, Thread, User, Vote
+from kommentar.oauth import Profile
 
 from .common import BLOG, flatten
 from .test_isso import T0, isso_database
@@ -78,6 +79,9 @@ def build(client, run, tmp_path) -> dict:
     ads = post(client, "Buy cheap things today.", url=GONE, address="10.9.9.9")
     moderation.act(boss, "spam", [ads["id"]], "advertising")
     moderation.ban(boss, f"u:{bob_id}", None, "rude")
+    github = providers.parse({"github": {"kind": "github", "client_id": "k",
+                                         "client_secret": "s"}})["github"]
+    identities.sign_in(github, Profile("4242", "Bob on GitHub", None), User.get_by_id(bob_id))
     held = bob.comment("Held for a moderator.", url=POST)
     assert Comment.get_by_id(held["id"]).status == "pending"
     post(client, "On a thread named by the page.", url=EXPLICIT_URL, id=EXPLICIT_ID)
@@ -156,13 +160,13 @@ def test_a_restore_gives_back_every_document_and_row_with_its_ids(client, run, t
 
     exported = run("export", tmp_path / "backup.jsonl.gz")
     assert exported.exit_code == 0, exported.output
-    assert "exported 3 accounts, 5 threads, 12 comments, 5 votes, 2 bans, 5 audit entries" \
-        in exported.stderr
+    assert ("exported 3 accounts, 1 sign-in identity, 5 threads, 12 comments, 5 votes, 2 bans, "
+            "5 audit entries") in exported.stderr
     empty_database()
     restored = run("import", "kommentar", tmp_path / "backup.jsonl.gz")
     assert restored.exit_code == 0, restored.output
-    assert "restored 3 accounts, 5 threads, 12 comments, 5 votes, 2 bans, 5 audit entries" \
-        in restored.output
+    assert ("restored 3 accounts, 1 sign-in identity, 5 threads, 12 comments, 5 votes, 2 bans, "
+            "5 audit entries") in restored.output
 
     client = fresh()
     assert rows() == stored
@@ -390,5 +394,21 @@ def test_a_dry_run_restores_nothing(client, run, tmp_path):
     empty_database()
     checked = run("import", "kommentar", tmp_path / "backup.jsonl", "--dry-run")
     assert checked.exit_code == 0, checked.output
-    assert "would restore 0 accounts, 1 thread, 1 comment, 1 vote" in checked.output
+    assert "would restore 0 accounts, 0 sign-in identities, 1 thread, 1 comment, 1 vote" \
+        in checked.output
     assert not Comment.select().exists() and not Vote.select().exists()
+
+
+def test_an_export_from_before_sign_in_identities_still_restores(client, run, tmp_path):
+    """Exports of schema 10 and older count no identities in their last line: none is none."""
+    Api(client).register("alice", PASSWORD)
+    post(client, "From an older server.")
+    assert run("export", tmp_path / "new.jsonl").exit_code == 0
+    lines = [json.loads(line) for line in (tmp_path / "new.jsonl").read_text().splitlines()]
+    del lines[-1]["counts"]["identity"]
+    lines[0]["schema"] = 10
+    (tmp_path / "old.jsonl").write_text("".join(json.dumps(line) + "\n" for line in lines))
+    empty_database()
+    restored = run("import", "kommentar", tmp_path / "old.jsonl")
+    assert restored.exit_code == 0, restored.output
+    assert "restored 1 account, 0 sign-in identities, 1 thread, 1 comment" in restored.output
