@@ -14,7 +14,7 @@ from datetime import timedelta
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from support import SITE
+from support import SITE, Api
 
 OTHER_SITE = "http://127.0.0.1:8001"  # configured too: a page there may sign in, for itself
 OUTCOME = re.compile(r'<script type="application/json" id="outcome">(.*?)</script>', re.S)
@@ -90,6 +90,24 @@ def popup_sign_in(client, provider, sub, **params) -> dict:
     told = outcome(page)
     assert told["message"]["type"] == "kommentar:signed-in"
     return told["message"]
+
+
+def link(client, api, provider, sub, name="test", token=None) -> dict:
+    """Link ``sub`` at ``provider`` to the account of ``token`` (or the api's) as the widget
+    does: a ticket, the sign-in in a popup, then the proof it hands over, confirmed with the
+    account's session. The account as the confirmation answers it."""
+    ticket = api.post(f"/api/auth/me/providers/{name}", token=token)
+    assert ticket.status_code == 200, ticket.json
+    browser = SignIn(client)
+    page = browser.back(provider.approve(browser.to_provider(name, link=ticket.json["ticket"]),
+                                         sub))
+    message = outcome(page)["message"]
+    assert message["type"] == "kommentar:link-ready", message
+    assert message["provider"] == name and "token" not in message
+    confirmed = api.client.put(f"/api/auth/me/providers/{name}", json={"proof": message["proof"]},
+                               headers=api.headers(token))
+    assert confirmed.status_code == 200, confirmed.json
+    return confirmed.json["user"]
 
 
 # --- the flow ------------------------------------------------------------------------------------
@@ -389,13 +407,12 @@ def test_a_provider_only_account_cannot_log_in_with_any_password(real, app, clie
 
 def test_linking_a_second_provider_to_a_local_account(real, app, client, api):
     local = api.register("bob")
-    ticket = api.post("/api/auth/me/providers/second")
-    assert ticket.status_code == 200
     sub = person(real, name="Robert")
-    message = popup_sign_in(client, real, sub, name="second", link=ticket.json["ticket"])
-    assert message["user"]["id"] == local["id"]
-    assert message["user"]["username"] == "bob"
-    assert message["user"]["providers"] == [{"name": "second", "label": "Second"}]
+    user = link(client, api, real, sub, name="second")
+    assert user["id"] == local["id"]
+    assert user["username"] == "bob"
+    assert user["providers"] == [{"name": "second", "label": "Second"}]
+    assert user["email"] == f"{sub}@example.org"  # it had none: the provider's verified one
     # the provider now opens that account on its own
     assert popup_sign_in(client, real, sub, name="second")["user"]["id"] == local["id"]
 
@@ -408,6 +425,59 @@ def test_an_identity_that_opens_another_account_cannot_be_linked(real, app, clie
     browser = SignIn(client)
     told = outcome(browser.back(real.approve(browser.to_provider(link=ticket), sub)))
     assert told["message"]["code"] == "identity_taken"
+
+
+def test_a_link_started_with_someone_elses_ticket_links_nothing(real, app, client, api):
+    """A link CSRF: the attacker sends their own start address (with their ticket) to a
+    reader, who signs in at the provider. The proof reaches the reader's page, never the
+    attacker's, and the reader's session cannot confirm it for the attacker's account."""
+    from kommentar.models import Identity
+
+    attacker = Api(app.test_client())
+    attacker.register("mallory")
+    ticket = attacker.post("/api/auth/me/providers/test").json["ticket"]
+    victim = SignIn(client)  # the reader's browser opens the address the attacker sent
+    page = victim.back(real.approve(victim.to_provider(link=ticket), person(real)))
+    message = outcome(page)["message"]
+    assert message["type"] == "kommentar:link-ready"
+    assert Identity.select().count() == 0  # nothing linked by the sign-in itself
+    api.register("victim")  # the reader's own session
+    theirs = api.client.put("/api/auth/me/providers/test", json={"proof": message["proof"]},
+                            headers=api.headers())
+    assert theirs.status_code == 403
+    assert theirs.json["error"]["code"] == "link_for_another_account"
+    nobody = api.client.put("/api/auth/me/providers/test", json={"proof": message["proof"]},
+                            headers={"Origin": SITE})
+    assert nobody.status_code == 401
+    assert Identity.select().count() == 0
+
+
+@pytest.mark.parametrize("proof", [None, 5, "p.forged", "l.a-ticket-not-a-proof"])
+def test_a_link_is_made_only_with_a_real_proof(real, app, api, proof):
+    api.register("hal")
+    response = api.client.put("/api/auth/me/providers/test", json={"proof": proof},
+                              headers=api.headers())
+    assert response.status_code in (400, 401)
+    from kommentar.models import Identity
+
+    assert Identity.select().count() == 0
+
+
+def test_a_proof_is_for_one_provider_and_one_session(real, app, client, api):
+    api.register("ivy")
+    ticket = api.post("/api/auth/me/providers/test").json["ticket"]
+    browser = SignIn(client)
+    proof = outcome(browser.back(real.approve(browser.to_provider(link=ticket),
+                                              person(real))))["message"]["proof"]
+    other = api.client.put("/api/auth/me/providers/second", json={"proof": proof},
+                           headers=api.headers())
+    assert other.status_code == 400
+    api.post("/api/auth/logout")
+    relogged = api.post("/api/auth/login", {"username": "ivy",
+                                            "password": "correct horse battery"}).json["token"]
+    stale = api.client.put("/api/auth/me/providers/test", json={"proof": proof},
+                           headers=api.headers(relogged))
+    assert stale.status_code == 403
 
 
 def test_a_link_ticket_is_for_one_provider_and_one_session(real, app, client, api):
@@ -423,8 +493,7 @@ def test_unlinking_keeps_a_way_in(real, app, client, api):
     token = message["token"]
     last = api.delete("/api/auth/me/providers/test", token=token)
     assert last.status_code == 409 and last.json["error"]["code"] == "last_sign_in"
-    ticket = api.post("/api/auth/me/providers/second", token=token).json["ticket"]
-    popup_sign_in(client, real, person(real), name="second", link=ticket)
+    link(client, api, real, person(real), name="second", token=token)
     gone = api.delete("/api/auth/me/providers/test", token=token)
     assert gone.status_code == 200
     assert gone.json["user"]["providers"] == [{"name": "second", "label": "Second"}]
@@ -434,8 +503,7 @@ def test_unlinking_keeps_a_way_in(real, app, client, api):
 
 def test_an_account_with_a_password_can_unlink_its_only_provider(real, app, client, api):
     api.register("erin")
-    ticket = api.post("/api/auth/me/providers/test").json["ticket"]
-    popup_sign_in(client, real, person(real), link=ticket)
+    link(client, api, real, person(real))
     assert api.delete("/api/auth/me/providers/test").status_code == 200
 
 
@@ -560,9 +628,8 @@ def test_a_ban_holds_the_account_whichever_provider_it_signs_in_with(real, app, 
     from kommentar.accounts import account_key
 
     first = popup_sign_in(client, real, person(real))
-    ticket = api.post("/api/auth/me/providers/second", token=first["token"]).json["ticket"]
     second_sub = person(real)
-    popup_sign_in(client, real, second_sub, name="second", link=ticket)
+    link(client, api, real, second_sub, name="second", token=first["token"])
     moderation.ban(None, account_key(first["user"]["id"]), None)
     second = popup_sign_in(client, real, second_sub, name="second")
     assert second["user"]["id"] == first["user"]["id"]

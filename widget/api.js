@@ -156,6 +156,11 @@ export function createWrites({ call }) {
      * @param {string} name @param {string | undefined} token @returns {Promise<{ticket: string}>}
      */
     linkTicket: (name, token) => call("POST", "auth/me/providers/" + name, {}, token),
+    /**
+     * Link provider `name` with the proof its sign-in handed over.
+     * @param {string} name @param {string} proof @param {string | undefined} token @returns {Promise<{user: User}>}
+     */
+    confirmLink: (name, proof, token) => call("PUT", "auth/me/providers/" + name, { proof }, token),
     /** @param {string} name @param {string | undefined} token @returns {Promise<{user: User}>} */
     unlink: (name, token) => call("DELETE", "auth/me/providers/" + name, null, token),
     /** @param {string} username @param {string | undefined} token @returns {Promise<{user: User}>} */

@@ -68,6 +68,7 @@ export async function offerProviders(account, panel, say) {
     const methods = button({ class: "link", part: "methods", onclick: open }, say("methods"));
     panel.querySelector("[part=logout]")?.before(methods);
     if (saidNext) open();
+    confirmLanded(account, error, (label) => say("linked", { label }));
     return error;
   }
   const prompt =
@@ -192,6 +193,45 @@ function methodsOf(account, say, user, news) {
 }
 
 /**
+ * Make the link a sign-in at provider `name` came back with: its `proof`, sent back with this
+ * reader's own session, which the server checks is the account that asked (a link someone
+ * else started, with their ticket, is refused there). `news` is said once it is made.
+ * @param {Account} account
+ * @param {string} name
+ * @param {string} proof
+ * @param {HTMLElement} error
+ * @param {string} news
+ */
+async function confirm(account, name, proof, error, news) {
+  const { tr, api, token } = account;
+  try {
+    const { user } = await createWrites(api).confirmLink(name, proof, token);
+    saidNext = news;
+    account.signIn({ token: token || "", user });
+  } catch (failure) {
+    error.textContent = await tr.error(failure);
+  }
+}
+
+/**
+ * A link a sign-in in this tab (or a popup cut off from it) came back with, `NAME:PROOF` in
+ * the reader's store (main.js put it there): made, once, saying `newsOf(label)`.
+ * @param {Account} account
+ * @param {HTMLElement} error
+ * @param {(label: string) => string} newsOf
+ */
+function confirmLanded(account, error, newsOf) {
+  const store = openStore(SERVER);
+  const landed = store.get("link");
+  if (!landed) return;
+  store.set("link", undefined);
+  const at = landed.indexOf(":");
+  const name = landed.slice(0, at);
+  const label = account.config.providers?.find((provider) => provider.name == name)?.label || name;
+  confirm(account, name, landed.slice(at + 1), error, newsOf(label));
+}
+
+/**
  * Sign in at `provider`: in a popup opened now, in the click, or in this tab when a blocker
  * refused it. Failures are told in `error`.
  * @param {Account} account
@@ -250,7 +290,10 @@ function signInAt(account, name, error, popup, ticket, news = "") {
     const answer = popupAnswer(event, SERVER, popup);
     if (!answer) return;
     stopWaiting();
-    if ("token" in answer) {
+    if ("proof" in answer) {
+      popup.close();
+      confirm(account, name, answer.proof, error, news);
+    } else if ("token" in answer) {
       saidNext = news;
       account.signIn(answer);
     } else {
@@ -265,6 +308,11 @@ function signInAt(account, name, error, popup, ticket, news = "") {
   const store = openStore(SERVER);
   const before = store.get("token");
   const landed = async () => {
+    if (ticket && store.get("link")) {
+      stopWaiting();
+      popup.close();
+      return confirmLanded(account, error, () => news);
+    }
     const token = store.get("token");
     if (!token || token == before) return;
     stopWaiting();

@@ -9,18 +9,20 @@
 /**
  * @typedef {{token: string, user: import("./types.js").User}} SignedIn  a session, as a log-in's
  * @typedef {{code: string, message?: string}} Failed  the server's code, told in the reader's words
+ * @typedef {{proof: string}} LinkReady  what the provider said, for the reader's session to link
  */
 
 /**
- * The answer in a fragment a redirect sign-in came back with, `#kommentar-token=TOKEN` or
- * `#kommentar-error=CODE`, as what the reader's store keeps of it: ["token", TOKEN] (a session,
- * as a log-in's) or ["error", CODE] (told once in the account line). Null for any other.
+ * The answer in a fragment a redirect sign-in came back with, `#kommentar-token=TOKEN`,
+ * `#kommentar-link=NAME:PROOF` or `#kommentar-error=CODE`, as what the reader's store keeps of
+ * it: ["token", TOKEN] (a session, as a log-in's), ["link", NAME:PROOF] (a link to make with
+ * the reader's session) or ["error", CODE] (told once in the account line). Null for any other.
  * @param {string} hash  `location.hash`
- * @returns {["token" | "error", string] | null}
+ * @returns {["token" | "link" | "error", string] | null}
  */
 export function landedAnswer(hash) {
-  const found = /^#kommentar-(token|error)=(.+)/.exec(hash);
-  return found && [/** @type {"token" | "error"} */ (found[1]), found[2]];
+  const found = /^#kommentar-(token|link|error)=(.+)/.exec(hash);
+  return found && [/** @type {"token" | "link" | "error"} */ (found[1]), found[2]];
 }
 
 /**
@@ -51,13 +53,14 @@ export function startAddress(server, name, page, mode, ticket) {
  * @param {{origin: string, source: unknown, data: any}} event
  * @param {string} server  the folder embed.js came from
  * @param {unknown} popup  the window the sign-in was opened in
- * @returns {SignedIn | Failed | null}
+ * @returns {SignedIn | LinkReady | Failed | null}
  */
 export function popupAnswer({ origin, source, data }, server, popup) {
   if (!popup || source !== popup || origin !== new URL(server).origin || !data) return null;
   if (data.type == "kommentar:signed-in" && typeof data.token == "string" && data.user) {
     return { token: data.token, user: data.user };
   }
+  if (data.type == "kommentar:link-ready" && typeof data.proof == "string") return { proof: data.proof };
   if (data.type == "kommentar:sign-in-failed" && typeof data.code == "string") {
     return { code: data.code, message: typeof data.message == "string" ? data.message : "" };
   }

@@ -11,6 +11,7 @@
  * @property {string} [token]    session token of a signed-in reader
  * @property {string} [voter]    anonymous voter token
  * @property {string} [error]    why a sign-in at a provider that came back to the page failed, until told
+ * @property {string} [link]     `NAME:PROOF`: a link to a provider that came back to the page, until made
  * @property {string} [name]     name given when commenting without an account
  * @property {string} [sort]
  * @property {Record<string, {token: string, expires: number}>} [edits]  by comment id

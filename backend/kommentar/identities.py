@@ -48,9 +48,7 @@ def _sign_in(provider: Provider, profile: Profile, link_to: User | None) -> User
                 .where((Identity.provider == provider.name)
                        & (Identity.subject == profile.subject)).first())
     if link_to is not None:
-        if identity is not None and identity.user_id != link_to.id:
-            raise Conflict(f"That {provider.label} account already signs in to another account "
-                           "here.", code="identity_taken")
+        check_linkable(provider, profile.subject, link_to)
         if identity is None:
             Identity.create(user=link_to, provider=provider.name, subject=profile.subject)
             if not link_to.email and profile.email and not _address_taken(profile.email):
@@ -63,6 +61,16 @@ def _sign_in(provider: Provider, profile: Profile, link_to: User | None) -> User
     user = _create(profile.name, email)
     Identity.create(user=user, provider=provider.name, subject=profile.subject)
     return user
+
+
+def check_linkable(provider: Provider, subject: str, user: User) -> None:
+    """Conflict identity_taken if this identity already opens another account than ``user``
+    (said at once, before the account is asked to confirm the link)."""
+    owner = Identity.select(Identity.user).where((Identity.provider == provider.name)
+                                                 & (Identity.subject == subject)).scalar()
+    if owner is not None and owner != user.id:
+        raise Conflict(f"That {provider.label} account already signs in to another account "
+                       "here.", code="identity_taken")
 
 
 def _address_taken(email: str) -> bool:

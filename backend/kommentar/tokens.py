@@ -23,6 +23,7 @@ EDIT = "kommentar.edit"
 VOTER = "kommentar.voter"
 FORM = "kommentar.form"
 PROVIDER_LINK = "kommentar.provider-link"  # starts linking a provider to the signed-in account
+PROVIDER_PROOF = "kommentar.provider-proof"  # what the provider said, for that account to link
 # Links in mail (see ``links``): each purpose its own, so one link never works as another.
 RESET = "kommentar.reset"  # set a new password
 VERIFY = "kommentar.verify"  # verify an account's address
@@ -33,10 +34,12 @@ LINKS = (RESET, VERIFY, CONFIRM, UNSUBSCRIBE, MODERATE)
 
 # A token starts with a letter naming its purpose, so one Authorization header can carry any
 # of them and the server knows which check applies without trying each salt in turn.
-_PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v.", FORM: "f.", PROVIDER_LINK: "l.", RESET: "r.",
-           VERIFY: "a.", CONFIRM: "c.", UNSUBSCRIBE: "u.", MODERATE: "m."}
+_PREFIX = {SESSION: "s.", EDIT: "e.", VOTER: "v.", FORM: "f.", PROVIDER_LINK: "l.",
+           PROVIDER_PROOF: "p.", RESET: "r.", VERIFY: "a.", CONFIRM: "c.", UNSUBSCRIBE: "u.",
+           MODERATE: "m."}
 _EXPIRED = {SESSION: "session_expired", EDIT: "edit_expired", VOTER: "token_expired",
             FORM: "form_expired", PROVIDER_LINK: "sign_in_expired",
+            PROVIDER_PROOF: "sign_in_expired",
             **dict.fromkeys(LINKS, "link_expired")}
 
 

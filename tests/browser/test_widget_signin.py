@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import json
 import re
+from urllib.parse import urlencode
 
 import pytest
-from support import axe_violations
+from support import axe_violations, http_json
 
 try:
     from playwright.sync_api import expect
@@ -222,6 +223,37 @@ def test_linking_and_unlinking_a_second_provider(signin_site, oidc_provider, pag
         f"{OTHER_LABEL} is unlinked: you no longer log in with it.")
     expect(methods.locator("li")).to_have_text([f"{LABEL}your only way to log in"])
     expect(methods.get_by_role("button", name=f"Link {OTHER_LABEL}")).to_be_focused()
+
+
+def test_a_link_started_with_someone_elses_ticket_is_refused(signin_site, oidc_provider, page):
+    """A link CSRF: another account's start address, opened by a signed-in reader who then
+    signs in at the provider, comes back with a proof the reader's session cannot confirm."""
+    site, _ = signin_site(anonymous=False)
+    server = site.server.url
+    origin = {"Origin": site.url, "Content-Type": "application/json"}
+    status, _, mallory = http_json("POST", f"{server}/api/auth/register", json.dumps(
+        {"username": "mallory", "password": "correct horse battery"}).encode(), origin)
+    assert status == 201
+    status, _, ticket = http_json("POST", f"{server}/api/auth/me/providers/testid", b"{}", {
+        **origin, "Authorization": f"Bearer {mallory['token']}"})
+    assert status == 200
+    oidc_provider.set_user("csrf-reader", {"name": "Rae Reader"})
+    compose = open_thread(page, site)
+    sign_in_in_popup(page, compose, "csrf-reader")
+    expect(compose).to_contain_text("Signed in as Rae Reader")
+
+    page.goto(f"{server}/auth/testid/start?" + urlencode({
+        "origin": site.url, "mode": "redirect", "return": f"{site.url}/blog-post.html",
+        "link": ticket["ticket"]}))
+    approve(page, "csrf-reader-elsewhere")
+    page.wait_for_url(f"{site.url}/blog-post.html")
+    compose = page.locator(".compose")
+    expect(compose.locator("[part=error]").first).to_have_text(
+        "That link was started for another account, so nothing was linked.")
+    expect(compose).to_contain_text("Signed in as Rae Reader")
+    status, _, me = http_json("GET", f"{server}/api/auth/me", None, {
+        **origin, "Authorization": f"Bearer {mallory['token']}"})
+    assert me["user"]["providers"] == []  # the attacker's account got nothing
 
 
 def test_linking_in_the_tab_when_popups_are_blocked(signin_site, oidc_provider, page):

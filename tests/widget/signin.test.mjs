@@ -83,3 +83,18 @@ describe("popupAnswer", () => {
     }
   });
 });
+
+describe("links to make", () => {
+  test("a link that came back in the address is kept as NAME:PROOF", () => {
+    assert.deepEqual(landedAnswer("#kommentar-link=github:p.abc.def"), ["link", "github:p.abc.def"]);
+  });
+
+  test("a popup's proof is believed only from the server and the popup", () => {
+    const popup = {};
+    const event = { origin: "https://comments.example", source: popup, data: { type: "kommentar:link-ready", proof: "p.x" } };
+    assert.deepEqual(popupAnswer(event, "https://comments.example/", popup), { proof: "p.x" });
+    assert.equal(popupAnswer({ ...event, source: {} }, "https://comments.example/", popup), null);
+    assert.equal(popupAnswer({ ...event, origin: "https://evil.example" }, "https://comments.example/", popup), null);
+    assert.equal(popupAnswer({ ...event, data: { type: "kommentar:link-ready", proof: 5 } }, "https://comments.example/", popup), null);
+  });
+});

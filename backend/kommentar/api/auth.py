@@ -10,11 +10,13 @@ from flask import Blueprint, current_app, jsonify, request
 from .. import accounts, addresses, identities, privacy, serialize, tokens
 from ..cors import site_origin
 from ..errors import Forbidden, Invalid, NotFound, Unauthorized
+from ..oauth import Profile
 from ..ratelimits import limited
 from . import request as req
 
 bp = Blueprint("auth", __name__)
 FRESH_SIGN_IN = 600  # seconds: deleting an account without a password needs a sign-in this recent
+PROOF_MAX_AGE = 300  # seconds between a link's sign-in at the provider and its confirmation
 
 
 def account(user) -> dict:
@@ -130,6 +132,27 @@ def link_provider(name: str):
     ticket = req.signer().sign(tokens.PROVIDER_LINK, {"u": user.id, "v": user.session_version,
                                                       "p": provider.name})
     return jsonify(ticket=ticket)
+
+
+@bp.put("/auth/me/providers/<name>")
+@limited("limit_edit", req.writer_key)
+def confirm_link(name: str):
+    """Link the provider whose proof the sign-in pages handed over (``kommentar:link-ready``)
+    to the signed-in account, which must be the one that asked for it."""
+    user = _required_user()
+    provider = _configured(name)
+    proof = req.body().get("proof")
+    payload = req.signer().unsign(tokens.PROVIDER_PROOF, proof, PROOF_MAX_AGE) \
+        if isinstance(proof, str) else None
+    if not isinstance(payload, dict) or payload.get("p") != provider.name \
+            or not isinstance(payload.get("s"), str):
+        raise Invalid("Send the proof the sign-in handed over.", code="invalid_input")
+    if payload.get("u") != user.id or payload.get("v") != user.session_version:
+        raise Forbidden("This link was asked for by another account, or before a log-out.",
+                        code="link_for_another_account")
+    email = payload.get("e") if isinstance(payload.get("e"), str) else None
+    user = identities.sign_in(provider, Profile(payload["s"], None, email), link_to=user)
+    return jsonify(user=account(user))
 
 
 @bp.delete("/auth/me/providers/<name>")

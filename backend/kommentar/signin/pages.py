@@ -5,7 +5,15 @@ In a popup the last page posts ``{type: "kommentar:signed-in", token, user}`` (o
 ``kommentar:sign-in-failed`` with a code) to its opener, with exactly the origin checked at
 the start as the target, never ``*``, and closes. In the redirect fallback it sends the tab
 back to the page with ``#kommentar-token=…`` (or ``#kommentar-error=CODE``), which the widget
-reads and removes. These are this server's own pages: the browser secret that binds an
+reads and removes.
+
+Linking a provider to the signed-in account ends differently: the page hands over a proof of
+what the provider said (``kommentar:link-ready`` with ``provider`` and ``proof``, or
+``#kommentar-link=NAME:PROOF``), and the link is made only when the widget sends that proof
+back with the account's own session (``PUT /api/auth/me/providers/NAME``). A link started in
+another browser with someone else's ticket (a link CSRF: "sign in to GitHub here") so never
+adds the victim's identity to the attacker's account: the proof reaches nobody who holds
+that account's session. These are this server's own pages: the browser secret that binds an
 attempt to the browser is a first-party cookie, sent to the callback on the provider's
 top-level redirect (SameSite=Lax).
 """
@@ -141,16 +149,32 @@ def callback(name: str):
         return _told(error.attempt, {"type": "kommentar:sign-in-failed", "code": error.code,
                                      "message": error.message})
     try:
-        user = _signed_in(provider, attempt)
+        profile = _profile(provider, attempt)
+        if attempt.link_user is None:
+            user = identities.sign_in(provider, profile)
+            return _told(attempt, {"type": "kommentar:signed-in",
+                                   "token": req.session_token(user), "user": account(user)})
+        return _told(attempt, {"type": "kommentar:link-ready", "provider": provider.name,
+                               "proof": _proof(provider, profile, attempt.link_user)})
     except KommentarError as error:
         return _told(attempt, {"type": "kommentar:sign-in-failed", "code": error.code,
                                "message": error.message})
-    return _told(attempt, {"type": "kommentar:signed-in", "token": req.session_token(user),
-                           "user": account(user)})
 
 
-def _signed_in(provider, attempt: Attempt):
-    """The account the provider's answer opens (or links to)."""
+def _proof(provider, profile, user_id: int) -> str:
+    """What the provider said, signed for the account that asked to link it (checked for an
+    identity that opens another account now, and again when the link is made)."""
+    user = User.get_or_none(User.id == user_id)
+    if user is None:
+        raise SignInRefused("The account to link to is gone.", code="sign_in_expired")
+    identities.check_linkable(provider, profile.subject, user)
+    return req.signer().sign(tokens.PROVIDER_PROOF, {
+        "u": user.id, "v": user.session_version, "p": provider.name, "s": profile.subject,
+        "e": profile.email})
+
+
+def _profile(provider, attempt: Attempt):
+    """Who the provider's answer says signed in."""
     if request.args.get("error"):
         cancelled = request.args["error"] == "access_denied"
         raise SignInRefused("Signing in was cancelled." if cancelled else
@@ -160,25 +184,21 @@ def _signed_in(provider, attempt: Attempt):
     if not code or len(code) > 2000:
         raise SignInRefused(f"{provider.label} sent no code.", code="sign_in_failed")
     try:
-        profile = oauth.profile(provider, _callback_url(provider.name), code=code,
-                                verifier=attempt.verifier, nonce=attempt.nonce)
+        return oauth.profile(provider, _callback_url(provider.name), code=code,
+                             verifier=attempt.verifier, nonce=attempt.nonce)
     except oauth.ProviderFailed as error:
         log.warning("sign-in with %s failed: %s", provider.name, error)
         raise SignInRefused(f"Signing in with {provider.label} did not work.",
                             code="sign_in_failed") from None
-    link_to = User.get_or_none(User.id == attempt.link_user) \
-        if attempt.link_user else None
-    if attempt.link_user and link_to is None:
-        raise SignInRefused("The account to link to is gone.", code="sign_in_expired")
-    return identities.sign_in(provider, profile, link_to)
 
 
 def _told(attempt: Attempt | None, message: dict):
     """The answer that tells the widget: a redirect back to the page, or the page that posts
     to its opener (which also stands alone when there is nobody to tell)."""
-    failed = message["type"] != "kommentar:signed-in"
+    failed = message["type"] == "kommentar:sign-in-failed"
     fragment = f"kommentar-error={quote(message['code'])}" if failed else \
-        f"kommentar-token={quote(message['token'])}"
+        f"kommentar-link={message['provider']}:{quote(message['proof'])}" if "proof" in message \
+        else f"kommentar-token={quote(message['token'])}"
     back = f"{attempt.return_url}#{fragment}" if attempt and attempt.return_url else None
     if attempt is not None and attempt.mode == REDIRECT and back:
         response = redirect(back, 303)

@@ -5,7 +5,7 @@ const element = document.getElementById("outcome");
 const outcome = element && JSON.parse(element.textContent);
 if (outcome && window.opener) {
   window.opener.postMessage(outcome.message, outcome.origin);
-  if (outcome.message.type === "kommentar:signed-in") window.close();
+  if (outcome.message.type !== "kommentar:sign-in-failed") window.close();
 } else if (outcome && outcome.back) {
   location.replace(outcome.back);
 }
