@@ -11,7 +11,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from support import axe_violations, http_json
+from support import axe_violations
 
 try:
     from playwright.sync_api import expect
@@ -228,15 +228,10 @@ def test_linking_and_unlinking_a_second_provider(signin_site, oidc_provider, pag
 def test_a_link_started_with_someone_elses_ticket_is_refused(signin_site, oidc_provider, page):
     """A link CSRF: another account's start address, opened by a signed-in reader who then
     signs in at the provider, comes back with a proof the reader's session cannot confirm."""
-    site, _ = signin_site(anonymous=False)
+    site, seed = signin_site(anonymous=False)
     server = site.server.url
-    origin = {"Origin": site.url, "Content-Type": "application/json"}
-    status, _, mallory = http_json("POST", f"{server}/api/auth/register", json.dumps(
-        {"username": "mallory", "password": "correct horse battery"}).encode(), origin)
-    assert status == 201
-    status, _, ticket = http_json("POST", f"{server}/api/auth/me/providers/testid", b"{}", {
-        **origin, "Authorization": f"Bearer {mallory['token']}"})
-    assert status == 200
+    attacker = seed.account("link-mallory")
+    ticket = seed.call("POST", "/api/auth/me/providers/testid", {}, attacker)
     oidc_provider.set_user("csrf-reader", {"name": "Rae Reader"})
     compose = open_thread(page, site)
     sign_in_in_popup(page, compose, "csrf-reader")
@@ -251,8 +246,7 @@ def test_a_link_started_with_someone_elses_ticket_is_refused(signin_site, oidc_p
     expect(compose.locator("[part=error]").first).to_have_text(
         "That link was started for another account, so nothing was linked.")
     expect(compose).to_contain_text("Signed in as Rae Reader")
-    status, _, me = http_json("GET", f"{server}/api/auth/me", None, {
-        **origin, "Authorization": f"Bearer {mallory['token']}"})
+    me = seed.call("GET", "/api/auth/me", None, attacker)
     assert me["user"]["providers"] == []  # the attacker's account got nothing
 
 
