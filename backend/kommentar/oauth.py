@@ -147,7 +147,10 @@ def profile(provider: Provider, redirect_uri: str, *, code: str, verifier: str,
         return _github(provider, bearer)
     claims = id_token_claims(provider, endpoints, token.get("id_token"), nonce)
     if endpoints.get("userinfo_url") and not ("name" in claims and "email" in claims):
-        extra = _get_json(endpoints["userinfo_url"], headers=bearer)
+        try:
+            extra = _get_json(endpoints["userinfo_url"], headers=bearer)
+        except ProviderFailed:  # a name and an address are conveniences: sign in without them
+            extra = None
         if isinstance(extra, dict) and extra.get("sub") == claims["sub"]:  # OIDC Core 5.3.2
             claims = {**extra, **claims}
     name = next((claims[key] for key in ("name", "preferred_username", "nickname")
