@@ -72,6 +72,7 @@ class _InProcessServer:
         return f"http://127.0.0.1:{self.httpd.server_port}"
 
     def routes(self, app: flask.Flask) -> None:
+        """Add the server's endpoints to ``app``: each subclass says its own."""
         raise NotImplementedError
 
     def start(self):

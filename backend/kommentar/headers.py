@@ -17,15 +17,20 @@ ALWAYS = {
 JSON_POLICY = "default-src 'none'; frame-ancestors 'none'"
 
 
-def page_policy(style: Path, form_action: str = "'none'") -> str:
-    """The Content-Security-Policy of a server-rendered page without script: nothing may
-    load, only its own inline style (the file ``style``, included in the page) applies,
-    allowed by its hash, and its forms post only to ``form_action``."""
-    # Jinja drops an included file's last newline; the hash is of what the page really holds.
-    digest = base64.b64encode(hashlib.sha256(
-        style.read_text("utf-8").removesuffix("\n").encode()).digest()).decode()
-    return (f"default-src 'none'; style-src 'sha256-{digest}'; base-uri 'none'; "
+def page_policy(style: Path, form_action: str = "'none'", script: Path | None = None) -> str:
+    """The Content-Security-Policy of a server-rendered page: nothing may load, only its own
+    inline style (the file ``style``, included in the page) applies and only its own inline
+    ``script`` (if it has one) runs, each allowed by its hash, and its forms post only to
+    ``form_action``."""
+    scripts = f"script-src '{_included(script)}'; " if script else ""
+    return (f"default-src 'none'; {scripts}style-src '{_included(style)}'; base-uri 'none'; "
             f"form-action {form_action}; frame-ancestors 'none'")
+
+
+def _included(path: Path) -> str:
+    # Jinja drops an included file's last newline; the hash is of what the page really holds.
+    return "sha256-" + base64.b64encode(hashlib.sha256(
+        path.read_text("utf-8").removesuffix("\n").encode()).digest()).decode()
 
 
 def _secure(response):

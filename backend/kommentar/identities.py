@@ -48,7 +48,8 @@ def _sign_in(provider: Provider, profile: Profile, link_to: User | None) -> User
                 .where((Identity.provider == provider.name)
                        & (Identity.subject == profile.subject)).first())
     if link_to is not None:
-        check_linkable(provider, profile.subject, link_to)
+        if identity is not None and identity.user_id != link_to.id:
+            raise _taken(provider)
         if identity is None:
             Identity.create(user=link_to, provider=provider.name, subject=profile.subject)
             if not link_to.email and profile.email and not _address_taken(profile.email):
@@ -69,8 +70,12 @@ def check_linkable(provider: Provider, subject: str, user: User) -> None:
     owner = Identity.select(Identity.user).where((Identity.provider == provider.name)
                                                  & (Identity.subject == subject)).scalar()
     if owner is not None and owner != user.id:
-        raise Conflict(f"That {provider.label} account already signs in to another account "
-                       "here.", code="identity_taken")
+        raise _taken(provider)
+
+
+def _taken(provider: Provider) -> Conflict:
+    return Conflict(f"That {provider.label} account already signs in to another account here.",
+                    code="identity_taken")
 
 
 def _address_taken(email: str) -> bool:
@@ -128,8 +133,7 @@ def unlink(user: User, provider: Provider, configured: Mapping[str, Provider]) -
         others = [way for way in ways if way.name != provider.name]
         if len(others) == len(ways):
             raise NotFound(f"{provider.label} is not linked to this account.", code="not_linked")
-        fresh = User.get_by_id(user.id)
-        if fresh.password_hash == NO_PASSWORD and not others:
+        if not has_password(user) and not others:
             raise Conflict(f"{provider.label} is the only way into this account: set a password "
                            "or link another provider first.", code="last_sign_in")
         Identity.delete().where((Identity.user == user.id)

@@ -20,8 +20,7 @@ top-level redirect (SameSite=Lax).
 
 from __future__ import annotations
 
-import base64
-import hashlib
+import functools
 import logging
 from pathlib import Path
 from urllib.parse import quote
@@ -32,6 +31,7 @@ from .. import identities, oauth, tokens
 from ..api import request as req
 from ..api.auth import account
 from ..errors import KommentarError, Unauthorized
+from ..headers import page_policy
 from ..models import User
 from ..ratelimits import limited
 from . import (
@@ -63,15 +63,9 @@ WORDS = {
 }
 
 
-def _hash(path: Path) -> str:
-    text = path.read_text("utf-8").removesuffix("\n")  # Jinja drops an included file's last \n
-    return base64.b64encode(hashlib.sha256(text.encode()).digest()).decode()
-
-
+@functools.cache  # the files are part of the installed package: read them once
 def _policy() -> str:
-    return (f"default-src 'none'; script-src 'sha256-{_hash(SCRIPT)}'; "
-            f"style-src 'sha256-{_hash(STYLE)}'; base-uri 'none'; form-action 'none'; "
-            "frame-ancestors 'none'")
+    return page_policy(STYLE, script=SCRIPT)
 
 
 def _provider(name: str):
